@@ -1,0 +1,190 @@
+"""Personas as data: `personas/<id>.yaml`, validated by the `Persona` model."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field, field_validator, model_validator
+
+from evaluators.skills import Flag, Skill
+from hotseat.datafiles import StrictModel, closest, load_yaml_model
+from hotseat.errors import PersonaError
+
+REACTIONS = (
+    "felt_heard",  # accurate paraphrase or validation
+    "misheard",  # a paraphrase that distorts what they said
+    "apology_owned",  # a genuine apology that owns the mistake
+    "non_apology",  # "sorry you feel that way", "we regret any inconvenience"
+    "policy",  # hiding behind policy
+    "accused",  # doubt, blame or condescension
+    "transactional",  # treated as a sale, not a relationship
+    "too_soon",  # a fix offered before they feel heard
+    "solution_welcome",  # a fix or choices offered once they feel heard
+    "values_connected",  # the trainee tied the fix to what they value long-term
+    "doublespeak",  # corporate jargon
+    "answers_question",  # an open question: they tell more of the story
+    "still_upset",  # nothing moved them
+    "injection",  # the trainee spoke to the machine, not to them
+    "won_back",  # goodbye, won back
+    "walk_away",  # goodbye, leaving
+    "turn_limit",  # goodbye, out of time
+)
+
+
+class Difficulty(StrEnum):
+    """How hard the customer is to bring round."""
+
+    CALM = "calm"
+    UPSET = "upset"
+    FURIOUS = "furious"
+
+
+class CustomerProfile(StrictModel):
+    """Who the customer is."""
+
+    name: str = Field(min_length=1)
+    role: str = Field(min_length=1)
+    background: str = Field(min_length=1)
+
+
+class Lines(StrictModel):
+    """Lines the embedded scripted customer picks from, by what the trainee just did.
+
+    Every key is optional on a scenario (it falls back to the persona's lines); the persona
+    must define them all. Lines may use {name}, {company} and {agent} placeholders.
+    """
+
+    felt_heard: list[str] = Field(default_factory=list)
+    misheard: list[str] = Field(default_factory=list)
+    apology_owned: list[str] = Field(default_factory=list)
+    non_apology: list[str] = Field(default_factory=list)
+    policy: list[str] = Field(default_factory=list)
+    accused: list[str] = Field(default_factory=list)
+    transactional: list[str] = Field(default_factory=list)
+    too_soon: list[str] = Field(default_factory=list)
+    solution_welcome: list[str] = Field(default_factory=list)
+    values_connected: list[str] = Field(default_factory=list)
+    doublespeak: list[str] = Field(default_factory=list)
+    answers_question: list[str] = Field(default_factory=list)
+    still_upset: list[str] = Field(default_factory=list)
+    injection: list[str] = Field(default_factory=list)
+    won_back: list[str] = Field(default_factory=list)
+    walk_away: list[str] = Field(default_factory=list)
+    turn_limit: list[str] = Field(default_factory=list)
+
+    def for_reaction(self, reaction: str) -> list[str]:
+        """The lines for one reaction key."""
+        return list(getattr(self, reaction))
+
+    def merged_over(self, fallback: Lines) -> Lines:
+        """These lines where present, else the fallback's."""
+        data = {k: (getattr(self, k) or getattr(fallback, k)) for k in REACTIONS}
+        return Lines(**data)
+
+
+class Scenario(StrictModel):
+    """One situation a persona can be met in."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    title: str
+    industry: str
+    trainee_role: str  # who the trainee plays, e.g. "Sales rep at the equipment dealer"
+    company: str
+    customer: CustomerProfile
+    what_happened: str
+    wants: str
+    values: str  # what the customer values long-term
+    escalates: list[str] = Field(min_length=1)
+    calms: list[str] = Field(min_length=1)
+    opening_line: str
+    walk_away_when: str
+    facts: list[str] = Field(min_length=2)  # what they reveal when asked; what a paraphrase restates
+    lines: Lines = Field(default_factory=Lines)
+
+
+class Persona(StrictModel):
+    """One of the four loyalty-killing conversations, as a customer to practise with."""
+
+    id: str
+    title: str
+    loyalty_killer: int = Field(ge=1, le=4)
+    summary: str
+    needs: str  # what this customer needs from the conversation
+    mood_weights: dict[str, float] = Field(default_factory=dict)
+    lines: Lines
+    scenarios: list[Scenario] = Field(min_length=1)
+
+    @field_validator("mood_weights")
+    @classmethod
+    def _known_weight_keys(cls, value: dict[str, float]) -> dict[str, float]:
+        known = {s.value for s in Skill} | {f.value for f in Flag}
+        unknown = sorted(set(value) - known)
+        if unknown:
+            raise ValueError(
+                f"unknown key(s) {unknown}; use skill or flag keys: {sorted(known)}"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _complete_lines(self) -> Persona:
+        missing = [k for k in REACTIONS if len(self.lines.for_reaction(k)) < 2]
+        if missing:
+            raise ValueError(f"lines: give at least two lines for each of {missing}")
+        ids = [s.id for s in self.scenarios]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"scenarios: duplicate scenario ids {dupes}")
+        return self
+
+    def scenario(self, scenario_id: str | None = None) -> Scenario:
+        """The named scenario, or the first one; unknown ids suggest the closest."""
+        if scenario_id is None:
+            return self.scenarios[0]
+        for scenario in self.scenarios:
+            if scenario.id == scenario_id:
+                return scenario
+        known = [s.id for s in self.scenarios]
+        raise PersonaError(
+            f"Persona {self.id!r} has no scenario {scenario_id!r}; {closest(scenario_id, known)}.",
+            hint="Run `hotseat personas` to list scenarios.",
+        )
+
+    def lines_for(self, scenario: Scenario) -> Lines:
+        """The scripted lines for a scenario: its own, falling back to the persona's."""
+        return scenario.lines.merged_over(self.lines)
+
+
+class PersonaLibrary:
+    """All personas in a folder; files are read lazily and cached per instance."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._cache: dict[str, Persona] = {}
+
+    def ids(self) -> list[str]:
+        """Persona ids (file names without .yaml), sorted."""
+        if not self.folder.is_dir():
+            raise PersonaError(
+                f"Persona folder {self.folder} does not exist.",
+                hint="Set HOTSEAT_PERSONAS_DIR to the folder holding <id>.yaml files.",
+            )
+        return sorted(p.stem for p in self.folder.glob("*.yaml") if not p.stem.startswith("_"))
+
+    def get(self, persona_id: str) -> Persona:
+        """Load one persona; unknown ids suggest the closest ones."""
+        if persona_id in self._cache:
+            return self._cache[persona_id]
+        ids = self.ids()
+        if persona_id not in ids:
+            raise PersonaError(
+                f"Unknown persona {persona_id!r}; {closest(persona_id, ids)}.",
+                hint="Run `hotseat personas` to list them.",
+            )
+        persona = load_yaml_model(self.folder / f"{persona_id}.yaml", Persona, PersonaError, id=persona_id)
+        self._cache[persona_id] = persona
+        return persona
+
+    def all(self) -> list[Persona]:
+        """Every persona, validated (raises on the first broken file)."""
+        return [self.get(i) for i in self.ids()]
