@@ -1,0 +1,96 @@
+"""Prompts as files: `prompts/<name>.yaml` with declared variables, rendered by Jinja2.
+
+A prompt file holds `description`, `variables` (every name the templates use) and the
+message templates `system` and optionally `user`. Rendering without a declared variable,
+or a template that uses an undeclared one, fails loudly.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2 import meta
+from pydantic import Field, model_validator
+
+from hotseat.datafiles import StrictModel, closest, load_yaml_model
+from hotseat.errors import PromptError
+from hotseat.providers.base import ChatMessage
+
+_ENV = jinja2.Environment(
+    undefined=jinja2.StrictUndefined,
+    autoescape=False,
+    keep_trailing_newline=False,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+class PromptTemplate(StrictModel):
+    """One prompt file."""
+
+    name: str
+    description: str
+    variables: list[str] = Field(default_factory=list)
+    system: str
+    user: str | None = None
+
+    @model_validator(mode="after")
+    def _declared_variables_match(self) -> PromptTemplate:
+        used: set[str] = set()
+        for source in (self.system, self.user or ""):
+            try:
+                used |= meta.find_undeclared_variables(_ENV.parse(source))
+            except jinja2.TemplateSyntaxError as exc:
+                raise ValueError(f"template syntax error at line {exc.lineno}: {exc.message}") from exc
+        undeclared = sorted(used - set(self.variables))
+        if undeclared:
+            raise ValueError(f"variables: templates use {undeclared} but do not declare them")
+        return self
+
+    @cached_property
+    def _compiled(self) -> tuple[jinja2.Template, jinja2.Template | None]:
+        return _ENV.from_string(self.system), _ENV.from_string(self.user) if self.user else None
+
+    def render(self, **values: Any) -> list[ChatMessage]:
+        """Render into chat messages; every declared variable must be given."""
+        missing = sorted(set(self.variables) - set(values))
+        if missing:
+            raise PromptError(
+                f"Prompt {self.name!r} needs variable(s) {missing}.",
+                hint="Pass every variable listed under `variables:` in the prompt file.",
+            )
+        system_t, user_t = self._compiled
+        try:
+            messages = [ChatMessage(role="system", content=system_t.render(**values).strip())]
+            if user_t is not None:
+                messages.append(ChatMessage(role="user", content=user_t.render(**values).strip()))
+        except jinja2.UndefinedError as exc:
+            raise PromptError(
+                f"Prompt {self.name!r} failed to render: {exc.message}.",
+                hint="Check the attribute names used in the template.",
+            ) from exc
+        return messages
+
+
+class PromptLibrary:
+    """Prompt files in a folder, loaded on first use."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._cache: dict[str, PromptTemplate] = {}
+
+    def get(self, name: str) -> PromptTemplate:
+        """Load `prompts/<name>.yaml`."""
+        if name not in self._cache:
+            path = self.folder / f"{name}.yaml"
+            if not path.is_file():
+                known = sorted(p.stem for p in self.folder.glob("*.yaml"))
+                raise PromptError(
+                    f"No prompt file {path}; {closest(name, known)}.",
+                    hint="Set HOTSEAT_PROMPTS_DIR or restore the file from the repository.",
+                )
+            self._cache[name] = load_yaml_model(path, PromptTemplate, PromptError, name=name)
+        return self._cache[name]
