@@ -64,3 +64,7 @@ class NotFoundError(HotseatError):
 
 class AccessDenied(HotseatError):
     """The current user may not do this."""
+
+
+class ConflictError(StorageError):
+    """Someone else (another tab) changed the same record first."""
