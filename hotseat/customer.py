@@ -1,0 +1,158 @@
+"""The simulated customer: an LLM playing the persona, or the embedded scripted customer."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+from evaluators.signals import TurnSignals
+from evaluators.skills import Flag, Skill
+from hotseat.mood import Ending, MoodChange
+from hotseat.personas import Difficulty, Persona, Scenario
+from hotseat.practice import PracticeSession
+from hotseat.prompt_window import CustomerPromptBuilder
+from hotseat.providers.base import ChatModel
+
+
+@dataclass(frozen=True)
+class ReplyRequest:
+    """Everything a customer needs to answer the trainee's latest turn."""
+
+    persona: Persona
+    scenario: Scenario
+    difficulty: Difficulty
+    session: PracticeSession
+    signals: TurnSignals | None
+    change: MoodChange | None
+    ending: Ending | None
+
+
+class Customer(Protocol):
+    """Something that answers as the customer, streaming its reply."""
+
+    name: str
+    streams: bool
+
+    def reply(self, request: ReplyRequest) -> Iterator[str]:
+        """Yield the customer's reply in chunks."""
+        ...
+
+
+# Flags in the order the scripted customer reacts to them, and the line set for each.
+_FLAG_REACTIONS: dict[Flag, str] = {
+    Flag.ACCUSATION: "accused",
+    Flag.POLICY_HIDING: "policy",
+    Flag.NON_APOLOGY: "non_apology",
+    Flag.TRANSACTIONAL: "transactional",
+    Flag.JUMPS_TO_SOLUTION: "too_soon",
+    Flag.DOUBLESPEAK: "doublespeak",
+}
+_ENDING_REACTIONS = {Ending.WON_BACK: "won_back", Ending.WALKED_AWAY: "walk_away", Ending.TURN_LIMIT: "turn_limit"}
+
+
+def choose_reaction(request: ReplyRequest) -> str:
+    """Which kind of line the scripted customer says, from what the trainee just did."""
+    if request.ending is not None:
+        return _ENDING_REACTIONS[request.ending]
+    signals = request.signals
+    if signals is None:
+        return "still_upset"
+    if Flag.INJECTION in signals.flags:
+        return "injection"
+    raised = [f for f in signals.flags if f in _FLAG_REACTIONS]
+    if raised:
+        # React to whatever this persona minds most (most negative weight), else in fixed order.
+        weights = request.persona.mood_weights
+        order = list(_FLAG_REACTIONS)
+        raised.sort(key=lambda f: (weights.get(f.value, 0.0), order.index(f)))
+        return _FLAG_REACTIONS[raised[0]]
+    mood = request.change.after if request.change else request.session.mood
+    if Skill.PARAPHRASE in signals.skills and signals.skills[Skill.PARAPHRASE] <= 2:
+        return "misheard"
+    if signals.shows(Skill.APOLOGY):
+        return "apology_owned"
+    if (signals.offers_solution or signals.offers_choice) and mood.felt_heard:
+        return "values_connected" if signals.shows(Skill.VALUES) else "solution_welcome"
+    if signals.shows(Skill.VALUES) and mood.felt_heard:
+        return "values_connected"
+    if signals.shows(Skill.PARAPHRASE) or signals.shows(Skill.VALIDATION) or signals.shows(Skill.EMPATHY):
+        return "felt_heard"
+    if signals.asks_question:
+        return "answers_question"
+    return "still_upset"
+
+
+class ScriptedCustomer:
+    """The embedded default: plays the persona from its file, no network, no key.
+
+    It picks a line for what the trainee just did (apologised, cited policy, paraphrased...),
+    never repeats a line within a session, tells more of the story when asked, and says
+    goodbye its own way when the conversation ends.
+    """
+
+    name = "scripted"
+    streams = False
+
+    def reply(self, request: ReplyRequest) -> Iterator[str]:
+        """Yield the scripted reply (whole sentences)."""
+        yield self.compose(request)
+
+    def compose(self, request: ReplyRequest) -> str:
+        """The full reply text."""
+        reaction = choose_reaction(request)
+        lines = request.persona.lines_for(request.scenario).for_reaction(reaction)
+        said = set(request.session.customer_lines())
+        rng = random.Random(self._seed(request))
+        fresh = [line for line in lines if self._fill(line, request) not in said]
+        text = self._fill(rng.choice(fresh or lines), request)
+        signals = request.signals
+        asked = signals is not None and signals.asks_question and request.ending is None
+        if asked and reaction in {"answers_question", "felt_heard", "apology_owned"}:
+            fact = self._next_fact(request)
+            if fact:
+                text = f"{text} {fact}"
+        return text
+
+    @staticmethod
+    def _seed(request: ReplyRequest) -> int:
+        key = f"{request.session.id}:{len(request.session.turns)}"
+        return int(hashlib.sha256(key.encode()).hexdigest()[:12], 16)
+
+    @staticmethod
+    def _fill(line: str, request: ReplyRequest) -> str:
+        scenario = request.scenario
+        first_name = scenario.customer.name.split()[0]
+        return line.format_map({"name": first_name, "company": scenario.company, "agent": "you"})
+
+    @staticmethod
+    def _next_fact(request: ReplyRequest) -> str | None:
+        said = " ".join(request.session.customer_lines()).lower()
+        for fact in request.scenario.facts:
+            if fact.lower() not in said:
+                return fact if fact.endswith((".", "!", "?")) else fact + "."
+        return None
+
+
+class LLMCustomer:
+    """An LLM plays the persona, with the mood rendered last in its prompt."""
+
+    streams = True
+
+    def __init__(self, model: ChatModel, builder: CustomerPromptBuilder) -> None:
+        self.model = model
+        self.builder = builder
+        self.name = model.name
+
+    def reply(self, request: ReplyRequest) -> Iterator[str]:
+        """Build the prompt within the token budget and stream the model's reply."""
+        prompt = self.builder.build(request)
+        request.session.summary = prompt.summary
+        request.session.summarised_through = prompt.summarised_through
+        self.last_prompt_tokens = prompt.tokens
+        if self.model.can_stream:
+            yield from self.model.stream(prompt.messages)
+        else:
+            yield self.model.complete(prompt.messages)

@@ -1,0 +1,207 @@
+"""The practice engine: the one loop the UI and the CLI both drive.
+
+submit() validates and saves the trainee's turn (with its offline signals and the mood it
+produced) before any LLM is called; respond() streams the customer's reply and saves it.
+If the provider fails, the trainee's turn is already stored and respond() can be retried.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+from evaluators.signals import TurnContext, TurnSignals, read_turn
+from hotseat.customer import Customer, LLMCustomer, ReplyRequest, ScriptedCustomer
+from hotseat.errors import ConflictError, InputError
+from hotseat.mood import MoodChange, MoodState, ending_for, initial_mood, update_mood
+from hotseat.personas import Difficulty, Persona, PersonaLibrary, Scenario
+from hotseat.practice import PracticeSession, Turn
+from hotseat.prompt_window import CustomerPromptBuilder
+from hotseat.prompts import PromptLibrary
+from hotseat.providers.base import ChatModel
+from hotseat.settings import Settings
+from hotseat.storage import Store
+
+
+def mood_note(change: MoodChange, signals: TurnSignals) -> str:
+    """One line on what moved the customer's mood, in the trainee's terms."""
+    if not change.reasons:
+        return ""
+    key, _effect = change.reasons[0]
+    why = signals.notes.get(key) or key.replace("_", " ")
+    if key == "nothing_new":
+        why = "nothing new for them yet"
+    direction = "calmer" if change.delta_anger < 0 else "angrier" if change.delta_anger > 0 else "no change"
+    return f"{direction.capitalize()}: {why}"
+
+
+class PracticeEngine:
+    """Starts, continues and resumes practice sessions against the store."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        personas: PersonaLibrary,
+        chat_model: ChatModel | None,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.personas = personas
+        self.customer: Customer
+        if chat_model is None:
+            self.customer = ScriptedCustomer()
+        else:
+            builder = CustomerPromptBuilder(
+                PromptLibrary(settings.prompts_dir),
+                budget=settings.prompt_token_budget,
+                block=settings.summary_block_turns,
+                encoding=settings.tiktoken_encoding,
+            )
+            self.customer = LLMCustomer(chat_model, builder)
+
+    # -- lifecycle --------------------------------------------------------------------------
+    def start(
+        self,
+        persona_id: str,
+        scenario_id: str | None = None,
+        difficulty: Difficulty | str = Difficulty.UPSET,
+        *,
+        user_id: int | None = None,
+    ) -> PracticeSession:
+        """Open a session: the customer speaks first with the scenario's opening line."""
+        persona = self.personas.get(persona_id)
+        scenario = persona.scenario(scenario_id)
+        level = Difficulty(difficulty)
+        session = PracticeSession(
+            id=str(uuid.uuid4()),
+            user_id=user_id,
+            persona_id=persona.id,
+            scenario_id=scenario.id,
+            difficulty=level,
+            provider=self.customer.name,
+            mood=initial_mood(level),
+            turns=[Turn(index=0, role="customer", text=scenario.opening_line, mood=initial_mood(level))],
+        )
+        self.store.create_session(session)
+        return session
+
+    def load(self, session_id: str, *, user_id: int | None = None) -> PracticeSession:
+        """Resume a stored session (e.g. after a browser refresh)."""
+        return self.store.load_session(session_id, user_id=user_id)
+
+    def persona_and_scenario(self, session: PracticeSession) -> tuple[Persona, Scenario]:
+        """The persona and scenario a session is played in."""
+        persona = self.personas.get(session.persona_id)
+        return persona, persona.scenario(session.scenario_id)
+
+    def validate_message(self, text: str) -> str:
+        """The trainee's text, stripped; raises InputError if empty or too long."""
+        cleaned = text.strip()
+        if not cleaned:
+            raise InputError("Your message is empty.", hint="Type what you would say to the customer.")
+        limit = self.settings.max_message_chars
+        if len(cleaned) > limit:
+            raise InputError(
+                f"Your message is {len(cleaned):,} characters; the limit is {limit:,}.",
+                hint="Shorten it (customers stop reading long replies) — your text is kept in the box.",
+            )
+        return cleaned
+
+    # -- the loop ---------------------------------------------------------------------------
+    def submit(self, session: PracticeSession, text: str, *, hint_used: bool = False) -> Turn:
+        """Save the trainee's turn (with signals and the mood it caused) before any LLM call."""
+        if session.ended:
+            raise InputError("This conversation has ended.", hint="Start a new session or try again from a turn.")
+        if session.awaiting_reply:
+            raise InputError(
+                "The customer has not answered your last message yet.",
+                hint="Press Retry to get their reply; your message is saved.",
+            )
+        cleaned = self.validate_message(text)
+        persona, scenario = self.persona_and_scenario(session)
+        context = TurnContext(
+            customer_said=tuple(session.customer_lines()),
+            facts=tuple(scenario.facts),
+            felt_heard=session.mood.felt_heard,
+            trainee_turn_number=len(session.trainee_turns()) + 1,
+        )
+        signals = read_turn(cleaned, context)
+        change = update_mood(session.mood, signals, persona, session.difficulty)
+        turn = Turn(
+            index=len(session.turns),
+            role="trainee",
+            text=cleaned,
+            signals=signals,
+            mood=change.after,
+            note=mood_note(change, signals),
+            hint_used=hint_used,
+        )
+        try:
+            self.store.append_turn(session.id, turn)
+        except ConflictError:
+            fresh = self.load(session.id)
+            session.__dict__.update(fresh.__dict__)
+            raise
+        session.turns.append(turn)
+        session.mood = change.after
+        session.assisted = session.assisted or hint_used
+        self.store.save_state(session)
+        return turn
+
+    def respond(self, session: PracticeSession) -> Iterator[str]:
+        """Stream the customer's reply to the trainee's last turn, then store it."""
+        if not session.awaiting_reply:
+            return
+        persona, scenario = self.persona_and_scenario(session)
+        last = session.turns[-1]
+        before = self._mood_before(session)
+        change = MoodChange(before=before, after=last.mood or session.mood) if last.mood else None
+        ending = ending_for(
+            session.mood, session.difficulty, len(session.trainee_turns()), self.settings.turn_limit
+        )
+        request = ReplyRequest(
+            persona=persona,
+            scenario=scenario,
+            difficulty=session.difficulty,
+            session=session,
+            signals=last.signals,
+            change=change,
+            ending=ending,
+        )
+        chunks: list[str] = []
+        for chunk in self.customer.reply(request):
+            chunks.append(chunk)
+            yield chunk
+        text = "".join(chunks).strip() or "…"
+        reply = Turn(
+            index=len(session.turns),
+            role="customer",
+            text=text,
+            mood=session.mood,
+            prompt_tokens=getattr(self.customer, "last_prompt_tokens", None),
+        )
+        self.store.append_turn(session.id, reply)
+        session.turns.append(reply)
+        if ending is not None:
+            session.status = ending.value  # type: ignore[assignment]
+        usage = getattr(getattr(self.customer, "model", None), "last_usage", None)
+        if usage is not None:
+            session.usage = session.usage + usage
+        self.store.save_state(session)
+
+    def reply_text(self, session: PracticeSession) -> str:
+        """The customer's whole reply (for the CLI and tests)."""
+        return "".join(self.respond(session))
+
+    def say(self, session: PracticeSession, text: str) -> str:
+        """Submit a trainee turn and return the customer's reply."""
+        self.submit(session, text)
+        return self.reply_text(session)
+
+    @staticmethod
+    def _mood_before(session: PracticeSession) -> MoodState:
+        for turn in reversed(session.turns[:-1]):
+            if turn.mood is not None:
+                return turn.mood
+        return session.mood

@@ -1,0 +1,34 @@
+"""Wire the configured pieces together (store, personas, provider, engine) for UI and CLI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hotseat.engine import PracticeEngine
+from hotseat.personas import PersonaLibrary
+from hotseat.prompts import PromptLibrary
+from hotseat.providers.factory import build_chat_model, describe_provider
+from hotseat.settings import Settings, load_settings
+from hotseat.storage import Store
+
+
+@dataclass
+class Services:
+    """Everything a front end needs, built once per process."""
+
+    settings: Settings
+    store: Store
+    personas: PersonaLibrary
+    prompts: PromptLibrary
+    engine: PracticeEngine
+    provider_label: str
+
+
+def build_services(settings: Settings | None = None) -> Services:
+    """Open the database (migrating it), load persona and prompt folders, pick the provider."""
+    settings = settings or load_settings()
+    store = Store.open(settings.resolved_database_url())
+    personas = PersonaLibrary(settings.personas_dir)
+    prompts = PromptLibrary(settings.prompts_dir)
+    engine = PracticeEngine(settings, store, personas, build_chat_model(settings))
+    return Services(settings, store, personas, prompts, engine, describe_provider(settings))
