@@ -1,0 +1,1 @@
+"""Streamlit pages and components. Each page renders and dispatches to the engine."""

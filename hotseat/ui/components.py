@@ -1,0 +1,60 @@
+"""Small rendering helpers shared by pages."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from hotseat.mood import MoodState
+from hotseat.personas import Scenario
+from hotseat.practice import PracticeSession
+
+_MARKDOWN_SPECIALS = set("\\`*_{}[]()#+-.!|<>~$")
+
+
+def as_text(text: str) -> str:
+    """Escape Markdown so user text is shown exactly as typed, never rendered."""
+    return "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in text).replace("\n", "  \n")
+
+
+ENDING_TEXT = {
+    "won_back": ("success", "You won them back."),
+    "walked_away": ("error", "They walked away."),
+    "turn_limit": ("warning", "Out of time: the conversation ended before they were won back."),
+}
+
+
+def mood_meter(mood: MoodState) -> None:
+    """Show the customer's anger and trust as meters."""
+    left, right = st.columns(2)
+    left.progress(min(1.0, mood.anger / 10), text=f"Anger {mood.anger:.1f} / 10")
+    right.progress(min(1.0, mood.trust / 10), text=f"Trust {mood.trust:.1f} / 10")
+    st.caption("Feels heard ✅" if mood.felt_heard else "Does not feel heard yet")
+
+
+def scenario_brief(scenario: Scenario) -> None:
+    """Who the customer is and who the trainee plays."""
+    st.markdown(f"**{scenario.customer.name}** — {scenario.customer.role}")
+    st.caption(scenario.customer.background)
+    st.markdown(f"**You are:** {scenario.trainee_role} at {scenario.company}.")
+    st.markdown(f"**What happened:** {scenario.what_happened}")
+
+
+def transcript(session: PracticeSession, customer_name: str) -> None:
+    """Render the conversation as chat messages; the trainee's turns carry the mood note."""
+    for turn in session.turns:
+        if turn.role == "customer":
+            with st.chat_message("assistant", avatar="😠"):
+                st.markdown(f"**{customer_name}**")
+                st.markdown(as_text(turn.text))
+        else:
+            with st.chat_message("user"):
+                st.markdown(as_text(turn.text))
+                if turn.note:
+                    st.caption(turn.note)
+
+
+def ending_banner(session: PracticeSession) -> None:
+    """Show how the conversation ended."""
+    if session.status in ENDING_TEXT:
+        kind, text = ENDING_TEXT[session.status]
+        getattr(st, kind)(text)

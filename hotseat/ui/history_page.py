@@ -1,0 +1,42 @@
+"""History page: past sessions, with their transcripts and exports."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from hotseat.export import session_to_json, session_to_markdown
+from hotseat.ui import components, navigation
+from hotseat.ui.state import remember_session, services, ui_state
+
+
+def render() -> None:
+    """Render the history page."""
+    svc = services()
+    st.title("My sessions")
+    sessions = svc.store.list_sessions(user_id=svc.store.local_user_id())
+    if not sessions:
+        st.info("No sessions yet. Start one on the Practice page.")
+        return
+    for session in sessions:
+        try:
+            _, scenario = svc.engine.persona_and_scenario(session)
+        except Exception:  # a persona file was removed since: still list the session
+            name, title = "Customer", session.scenario_id
+        else:
+            name, title = scenario.customer.name, scenario.title
+        label = (
+            f"{session.created_at:%Y-%m-%d %H:%M} · {title} · {session.difficulty.value} · "
+            f"{len(session.trainee_turns())} turns · {session.status.replace('_', ' ')}"
+            + (" · assisted" if session.assisted else "")
+        )
+        with st.expander(label):
+            components.transcript(session, name)
+            left, mid, right = st.columns(3)
+            left.download_button("JSON", session_to_json(session), f"hotseat-{session.id}.json", key=f"j{session.id}")
+            mid.download_button(
+                "Markdown", session_to_markdown(session, customer_name=name), f"hotseat-{session.id}.md",
+                key=f"m{session.id}",
+            )
+            if not session.ended and right.button("Resume", key=f"r{session.id}"):
+                remember_session(ui_state(), session.id)
+                st.switch_page(navigation.pages()["practice"])

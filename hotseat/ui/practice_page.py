@@ -1,0 +1,131 @@
+"""Practice page: pick a customer, talk, see their mood move."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from hotseat.errors import HotseatError, InputError, ProviderError
+from hotseat.personas import Difficulty
+from hotseat.practice import PracticeSession
+from hotseat.services import Services
+from hotseat.ui import components
+from hotseat.ui.state import UiState, remember_session, services, ui_state
+
+
+def render() -> None:
+    """Render the practice page."""
+    svc = services()
+    state = ui_state()
+    session = _current_session(svc, state)
+    _sidebar(svc, state, session)
+    if session is None:
+        _welcome(svc)
+        return
+    _conversation(svc, state, session)
+
+
+def _current_session(svc: Services, state: UiState) -> PracticeSession | None:
+    if not state.session_id:
+        return None
+    try:
+        return svc.engine.load(state.session_id)
+    except HotseatError:
+        st.warning("That session no longer exists; start a new one.")
+        remember_session(state, None)
+        return None
+
+
+def _sidebar(svc: Services, state: UiState, session: PracticeSession | None) -> None:
+    with st.sidebar:
+        st.caption(f"Customer played by: {svc.provider_label}")
+        try:
+            personas = svc.personas.all()
+        except HotseatError as exc:
+            st.error(exc.user_message())
+            return
+        titles = {p.id: f"{p.loyalty_killer}. {p.title}" for p in personas}
+        persona_id = st.selectbox("Customer", list(titles), format_func=titles.__getitem__, key="pick_persona")
+        persona = svc.personas.get(persona_id)
+        scenarios = {s.id: f"{s.title} ({s.industry})" for s in persona.scenarios}
+        scenario_id = st.selectbox("Scenario", list(scenarios), format_func=scenarios.__getitem__, key="pick_scenario")
+        difficulty = st.segmented_control(
+            "Difficulty", [d.value for d in Difficulty], default=Difficulty.UPSET.value, key="pick_difficulty"
+        )
+        if st.button("Start conversation", type="primary", use_container_width=True, key="start"):
+            new = svc.engine.start(
+                persona_id, scenario_id, difficulty or Difficulty.UPSET.value, user_id=svc.store.local_user_id()
+            )
+            remember_session(state, new.id)
+            state.error = state.refused_text = state.hint = None
+            st.rerun()
+        if session is not None and st.button("Start over", use_container_width=True, key="start_over"):
+            remember_session(state, None)
+            st.rerun()
+
+
+def _welcome(svc: Services) -> None:
+    st.title("Hotseat")
+    st.markdown(
+        "Practise the conversations that lose customers. Pick a customer and a scenario on the left, "
+        "then talk them round: listen first, restate what you heard, own what went wrong, and offer choices."
+    )
+    for persona in svc.personas.all():
+        with st.container(border=True):
+            st.markdown(f"**{persona.loyalty_killer}. {persona.title}**")
+            st.caption(persona.summary)
+
+
+def _conversation(svc: Services, state: UiState, session: PracticeSession) -> None:
+    _, scenario = svc.engine.persona_and_scenario(session)
+    st.subheader(f"{scenario.customer.name} · {scenario.title}")
+    with st.expander("Your brief", expanded=len(session.turns) <= 1):
+        components.scenario_brief(scenario)
+    components.mood_meter(session.mood)
+    components.transcript(session, scenario.customer.name)
+
+    if state.error:
+        st.error(state.error)
+    if session.awaiting_reply:
+        st.info("The customer has not answered your last message yet. Your message is saved.")
+        if st.button("Get their reply", key="retry_reply"):
+            _stream_reply(svc, state, session, scenario.customer.name)
+            st.rerun()
+    if session.ended:
+        components.ending_banner(session)
+        return
+    if state.refused_text:
+        st.text_area("Your message (not sent yet: edit it and send again)", state.refused_text, key="refused_text")
+
+    text = st.chat_input(f"Say something to {scenario.customer.name.split()[0]}…", key="chat")
+    if text is None:
+        return
+    try:
+        svc.engine.submit(session, text, hint_used=state.hint_pending)
+    except InputError as exc:
+        state.refused_text = text if text.strip() else None
+        state.error = exc.user_message()
+        st.rerun()
+    except HotseatError as exc:
+        state.error = exc.user_message()
+        st.rerun()
+    state.error = state.refused_text = None
+    state.hint_pending = False
+    with st.chat_message("user"):
+        st.markdown(components.as_text(session.turns[-1].text))
+        if session.turns[-1].note:
+            st.caption(session.turns[-1].note)
+    _stream_reply(svc, state, session, scenario.customer.name)
+    st.rerun()
+
+
+def _stream_reply(svc: Services, state: UiState, session: PracticeSession, name: str) -> None:
+    with st.chat_message("assistant", avatar="😠"):
+        st.markdown(f"**{name}**")
+        try:
+            if svc.engine.customer.streams:
+                st.write_stream(svc.engine.respond(session))
+            else:
+                st.markdown(components.as_text(svc.engine.reply_text(session)))
+            state.error = None
+        except ProviderError as exc:
+            state.error = exc.user_message()
