@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import pytest
-from pydantic import BaseModel
+from pydantic import BaseModel, SecretStr
 from support import TEST_API_KEY
 from support.openai_server import OpenAIServer, Reply
 
@@ -239,7 +239,7 @@ def test_factory_builds_nothing_for_the_scripted_customer() -> None:
     """No key, no URL, or provider=scripted: the embedded customer plays, no LLM is built."""
     assert build_chat_model(Settings()) is None
     assert build_judge_model(Settings()) is None
-    assert build_chat_model(Settings(provider=ProviderChoice.SCRIPTED, openai_api_key=TEST_API_KEY)) is None
+    assert build_chat_model(Settings(provider=ProviderChoice.SCRIPTED, openai_api_key=SecretStr(TEST_API_KEY))) is None
 
 
 def test_factory_builds_customer_and_judge_models(openai_server: OpenAIServer, openai_settings: Settings) -> None:
