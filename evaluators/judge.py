@@ -1,0 +1,243 @@
+"""The LLM judge: one structured call grades all six skills of a transcript, with verified evidence.
+
+The answer is validated (schema, verbatim quotes, real turn indices); an invalid answer is sent
+back with the reasons, a bounded number of times, then `EvaluationError` keeps the last output.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from evaluators.judge_checks import MAX_PROBLEMS, answer_problems, locate_quote
+from evaluators.judge_schema import JudgeAnswer
+from evaluators.results import Evaluation, SkillScore, TurnGrade
+from evaluators.skills import FLAGS, Flag, Skill
+from evaluators.transcript import Transcript
+from hotseat.errors import EvaluationError, InputError
+from hotseat.providers.base import ChatMessage, ChatModel
+
+if TYPE_CHECKING:
+    from evaluators.rubric import Rubric
+    from evaluators.signals import TurnContext, TurnSignals
+    from hotseat.prompts import PromptTemplate
+
+_FENCE = re.compile(r"```[a-zA-Z0-9_-]*")
+_GRADER_TAG = re.compile(
+    r"</?\s*(?:transcript|turn|rubric|instructions|flags|output|facts|previous_answer|skill|system)\b",
+    re.IGNORECASE,
+)
+_ROLE_LINE = re.compile(r"^\W*(?:system|assistant|developer)\s*:", re.IGNORECASE | re.MULTILINE)
+_PREVIOUS_ANSWER_LIMIT = 6000
+
+
+def escape_turn_text(text: str) -> str:
+    """A turn's text as a JSON string with < and > escaped: no tag or line can break out of it."""
+    return json.dumps(text, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e")
+
+
+def addresses_grader(text: str) -> bool:
+    """True when the text carries the prompt's own markup or a fake role line ("System: ...")."""
+    return bool(_GRADER_TAG.search(text) or _ROLE_LINE.search(text))
+
+
+def injected_turns(transcript: Transcript, facts: Sequence[str] = ()) -> set[int]:
+    """Indices of trainee turns the offline signals (or the prompt's own markup) flag as injection."""
+    from evaluators.signals import TurnContext, read_turn
+
+    flagged: set[int] = set()
+    customer_said: list[str] = []
+    number = 0
+    for index, turn in enumerate(transcript.turns):
+        if turn.role == "customer":
+            customer_said.append(turn.text)
+            continue
+        number += 1
+        context = TurnContext(customer_said=tuple(customer_said), facts=tuple(facts), trainee_turn_number=number)
+        if addresses_grader(turn.text) or _offline_flags_injection(read_turn, turn.text, context):
+            flagged.add(index)
+    return flagged
+
+
+def _offline_flags_injection(read: Callable[[str, TurnContext], TurnSignals], text: str, context: TurnContext) -> bool:
+    try:
+        return Flag.INJECTION in read(text, context).flags
+    except InputError:  # empty or over-long: the detectors refuse it; the judge still sees it escaped
+        return False
+
+
+def extract_json_object(raw: str) -> dict[str, Any]:
+    """The first JSON object in a model's reply, ignoring code fences and prose around it."""
+    text = _FENCE.sub("", raw)
+    decoder = json.JSONDecoder()
+    for match in re.finditer(r"\{", text):
+        try:
+            value, _end = decoder.raw_decode(text, match.start())
+        except json.JSONDecodeError:
+            continue
+        if isinstance(value, dict):
+            return value
+    raise ValueError("no JSON object found in the answer; reply with one JSON object only.")
+
+
+def evaluator_name(model: ChatModel) -> str:
+    """The evaluator label "llm:<model>" for a provider-qualified name like "openai:gpt-4o-mini"."""
+    return "llm:" + (model.name.partition(":")[2] or model.name)
+
+
+def _rubric_text(rubric: Rubric | str) -> str:
+    return rubric if isinstance(rubric, str) else rubric.as_prompt()
+
+
+def _validation_problems(exc: ValidationError) -> list[str]:
+    problems = []
+    for err in exc.errors()[:MAX_PROBLEMS]:
+        where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        problems.append(f"{where}: {err['msg']}")
+    return problems
+
+
+class LLMJudge:
+    """Grades a transcript with one structured call; built by `make_llm_judge`."""
+
+    def __init__(
+        self,
+        *,
+        model: ChatModel,
+        rubric_blocks: list[dict[str, str]],
+        template: PromptTemplate,
+        max_attempts: int,
+    ) -> None:
+        self.model = model
+        self.evaluator = evaluator_name(model)
+        self._rubric_blocks = rubric_blocks
+        self._template = template
+        self.max_attempts = max_attempts
+
+    def render(
+        self,
+        transcript: Transcript,
+        *,
+        facts: Sequence[str] = (),
+        injected: set[int] | None = None,
+        previous_answer: str = "",
+        problems: Sequence[str] = (),
+    ) -> list[ChatMessage]:
+        """The messages sent to the model: instructions and rubric first, the transcript last."""
+        flagged = injected_turns(transcript, facts) if injected is None else injected
+        turns = [
+            {"index": i, "role": t.role, "text": escape_turn_text(t.text), "injection": i in flagged}
+            for i, t in enumerate(transcript.turns)
+        ]
+        previous = previous_answer[:_PREVIOUS_ANSWER_LIMIT].replace("<", "\\u003c").replace(">", "\\u003e")
+        return self._template.render(
+            rubrics=self._rubric_blocks,
+            turns=turns,
+            facts=list(facts),
+            previous_answer=previous,
+            problems=list(problems),
+        )
+
+    def __call__(self, transcript: Transcript, *, facts: Sequence[str] = ()) -> Evaluation:
+        """Grade `transcript`; raise EvaluationError when no valid answer came in `max_attempts`."""
+        trainee = dict(transcript.trainee_turns())
+        if not trainee:
+            raise EvaluationError(
+                f"Transcript {transcript.id!r} has no trainee turns to grade.",
+                hint="Add at least one turn with role 'trainee'.",
+            )
+        customer = {i for i, t in enumerate(transcript.turns) if t.role == "customer"}
+        injected = injected_turns(transcript, facts)
+        raw, problems = "", []
+        for _attempt in range(self.max_attempts):
+            messages = self.render(transcript, facts=facts, injected=injected, previous_answer=raw, problems=problems)
+            raw = self.model.complete_json(messages, JudgeAnswer)
+            try:
+                answer = JudgeAnswer.model_validate(extract_json_object(raw))
+            except ValueError as exc:
+                problems = _validation_problems(exc) if isinstance(exc, ValidationError) else [str(exc)]
+                continue
+            problems = answer_problems(answer, trainee, customer, injected)
+            if not problems:
+                return self._evaluation(answer, trainee, injected)
+        raise EvaluationError(
+            f"The judge ({self.evaluator}) gave no valid answer in {self.max_attempts} attempt(s): "
+            + "; ".join(problems[:3]),
+            hint="Try a stronger judge model (HOTSEAT_JUDGE_MODEL) or grade offline.",
+            last_output=raw,
+            attempts=self.max_attempts,
+        )
+
+    def _evaluation(self, answer: JudgeAnswer, trainee: Mapping[int, str], injected: set[int]) -> Evaluation:
+        judged = {t.index: t for t in answer.turns}
+        turns: list[TurnGrade] = []
+        for index in sorted(trainee):
+            turn = judged.get(index)
+            flags = set(turn.flags) if turn else set()
+            skills = dict(turn.skills) if turn else {}
+            if index in injected or Flag.INJECTION in flags:
+                flags.add(Flag.INJECTION)
+                skills = {}
+            turns.append(TurnGrade(index=index, skills=skills, flags=[f for f in FLAGS if f in flags]))
+        flagged = {t.index for t in turns if Flag.INJECTION in t.flags}
+        quotable = {i: text for i, text in trainee.items() if i not in flagged}
+        skills = [
+            SkillScore(
+                skill=skill,
+                reasoning=graded.reasoning,
+                score=graded.score,
+                evidence=_exact_quotes(graded.evidence, quotable),
+                suggestion=graded.suggestion,
+            )
+            for skill, graded in answer.skills.items()
+        ]
+        session_flags = {f for t in turns for f in t.flags}
+        return Evaluation(
+            evaluator=self.evaluator,
+            skills=skills,
+            flags=[f for f in FLAGS if f in session_flags],
+            turns=turns,
+        )
+
+
+def _exact_quotes(quotes: Sequence[str], turns: Mapping[int, str]) -> list[str]:
+    exact: list[str] = []
+    for quote in quotes:
+        found = locate_quote(quote, turns)
+        if found and found[1] not in exact:
+            exact.append(found[1])
+    return exact
+
+
+def make_llm_judge(
+    *,
+    model: ChatModel,
+    rubrics: Mapping[Skill, Rubric | str] | None = None,
+    max_attempts: int = 3,
+    prompts_dir: Path | None = None,
+) -> LLMJudge:
+    """A judge grading a whole transcript in one structured call to `model`.
+
+    `rubrics` defaults to the rubric files; `max_attempts` bounds the calls per transcript.
+    """
+    from hotseat.prompts import PromptLibrary
+    from hotseat.settings import load_settings
+
+    if max_attempts < 1:
+        raise ValueError("max_attempts must be at least 1")
+    if rubrics is None:
+        from evaluators.rubric import load_rubrics
+
+        rubrics = load_rubrics()
+    missing = [s.value for s in Skill if s not in rubrics]
+    if missing:
+        raise ValueError(f"rubrics missing for {missing}")
+    folder = load_settings().prompts_dir if prompts_dir is None else prompts_dir
+    template = PromptLibrary(folder).get("judge")
+    blocks = [{"key": s.value, "text": _rubric_text(rubrics[s]).strip()} for s in Skill]
+    return LLMJudge(model=model, rubric_blocks=blocks, template=template, max_attempts=max_attempts)
