@@ -70,7 +70,7 @@ def choose_reaction(request: ReplyRequest) -> str:
         raised.sort(key=lambda f: (weights.get(f.value, 0.0), order.index(f)))
         return _FLAG_REACTIONS[raised[0]]
     mood = request.change.after if request.change else request.session.mood
-    if Skill.PARAPHRASE in signals.skills and signals.skills[Skill.PARAPHRASE] <= 2:
+    if signals.misheard:
         return "misheard"
     if signals.shows(Skill.APOLOGY):
         return "apology_owned"

@@ -31,12 +31,19 @@ class DifficultyProfile(BaseModel):
     calm_rate: float  # multiplier on what calms
     heat_rate: float  # multiplier on what heats
     patience: int  # loyalty-killers tolerated before walking away
+    max_calm_step: float  # the most one turn can lower anger: trust is rebuilt over turns
 
 
 DIFFICULTIES: dict[Difficulty, DifficultyProfile] = {
-    Difficulty.CALM: DifficultyProfile(start_anger=5, start_trust=4, calm_rate=1.3, heat_rate=0.7, patience=4),
-    Difficulty.UPSET: DifficultyProfile(start_anger=7, start_trust=3, calm_rate=1.0, heat_rate=1.0, patience=3),
-    Difficulty.FURIOUS: DifficultyProfile(start_anger=8.5, start_trust=2, calm_rate=0.7, heat_rate=1.3, patience=2),
+    Difficulty.CALM: DifficultyProfile(
+        start_anger=5, start_trust=4, calm_rate=1.3, heat_rate=0.7, patience=4, max_calm_step=2.5
+    ),
+    Difficulty.UPSET: DifficultyProfile(
+        start_anger=7, start_trust=3, calm_rate=1.0, heat_rate=1.0, patience=3, max_calm_step=2.0
+    ),
+    Difficulty.FURIOUS: DifficultyProfile(
+        start_anger=8.5, start_trust=2, calm_rate=0.7, heat_rate=1.3, patience=2, max_calm_step=1.5
+    ),
 }
 
 # Default weights when a persona does not set its own: positive calms, negative heats.
@@ -95,9 +102,7 @@ def _skill_effect(skill: Skill, level: int) -> float:
     return max(0.0, (level - 2) / 3)
 
 
-def update_mood(
-    mood: MoodState, signals: TurnSignals, persona: Persona, difficulty: Difficulty
-) -> MoodChange:
+def update_mood(mood: MoodState, signals: TurnSignals, persona: Persona, difficulty: Difficulty) -> MoodChange:
     """Apply one trainee turn's signals to the mood, weighted by persona and difficulty."""
     profile = DIFFICULTIES[difficulty]
     weights = {**{str(k): v for k, v in DEFAULT_WEIGHTS.items()}, **persona.mood_weights}
@@ -106,6 +111,8 @@ def update_mood(
     heat = 0.0
     for skill, level in signals.skills.items():
         weight = weights.get(skill.value, 0.0)
+        if skill is Skill.PLAIN_LANGUAGE:
+            continue  # clear words are the baseline: they never calm anyone by themselves
         if skill is Skill.APOLOGY and Flag.NON_APOLOGY in signals.flags:
             continue
         effect = _skill_effect(skill, level) * weight
@@ -117,19 +124,19 @@ def update_mood(
         if weight < 0:
             heat += -weight * profile.heat_rate
             reasons.append((flag.value, round(-weight * profile.heat_rate, 2)))
-    understood = signals.shows(Skill.PARAPHRASE) or (
-        signals.shows(Skill.VALIDATION) and signals.shows(Skill.EMPATHY)
-    )
+    understood = signals.shows(Skill.PARAPHRASE) or (signals.shows(Skill.VALIDATION) and signals.shows(Skill.EMPATHY))
     killed = any(f in signals.flags for f in LOYALTY_KILLERS)
     heard_now = mood.felt_heard or (understood and not killed)
     if not calm and not heat:
         # Nothing moved them: patience wears thin slowly.
         heat = 0.3 * profile.heat_rate
         reasons.append(("nothing_new", round(heat, 2)))
+    calm = min(calm, profile.max_calm_step)
     anger = min(10.0, max(0.0, mood.anger - calm + heat))
     trust = min(10.0, max(0.0, mood.trust + 0.8 * calm - 0.8 * heat))
     killers = mood.loyalty_killers + sum(1 for f in signals.flags if f in LOYALTY_KILLERS)
-    need_met = mood.need_met or (heard_now and (signals.offers_solution or signals.offers_choice))
+    # Listen before solving: a fix only meets their need once they already felt heard.
+    need_met = mood.need_met or (mood.felt_heard and (signals.offers_solution or signals.offers_choice))
     after = MoodState(
         anger=round(anger, 2),
         trust=round(trust, 2),

@@ -51,7 +51,7 @@ class CustomerProfile(StrictModel):
 class Lines(StrictModel):
     """Lines the embedded scripted customer picks from, by what the trainee just did.
 
-    Every key is optional on a scenario (it falls back to the persona's lines); the persona
+    Every key is optional on a scenario (its lines are added to the persona's); the persona
     must define them all. Lines may use {name}, {company} and {agent} placeholders.
     """
 
@@ -78,8 +78,10 @@ class Lines(StrictModel):
         return list(getattr(self, reaction))
 
     def merged_over(self, fallback: Lines) -> Lines:
-        """These lines where present, else the fallback's."""
-        data = {k: (getattr(self, k) or getattr(fallback, k)) for k in REACTIONS}
+        """These lines first, then the fallback's (more variety, scenario detail first)."""
+        data = {
+            k: [*getattr(self, k), *(x for x in getattr(fallback, k) if x not in getattr(self, k))] for k in REACTIONS
+        }
         return Lines(**data)
 
 
@@ -121,9 +123,7 @@ class Persona(StrictModel):
         known = {s.value for s in Skill} | {f.value for f in Flag}
         unknown = sorted(set(value) - known)
         if unknown:
-            raise ValueError(
-                f"unknown key(s) {unknown}; use skill or flag keys: {sorted(known)}"
-            )
+            raise ValueError(f"unknown key(s) {unknown}; use skill or flag keys: {sorted(known)}")
         return value
 
     @model_validator(mode="after")
