@@ -1,0 +1,182 @@
+"""Per-turn skill detectors (empathy, validation, apology, values, plain language).
+
+Each returns a `Finding` (1-5 score, short reason, the sentence that showed it) or None when
+the turn does not show the skill at all. Paraphrase lives in `evaluators.paraphrase`.
+"""
+
+from __future__ import annotations
+
+from evaluators.lexicon import cues
+from evaluators.readability import measure
+from evaluators.text import content_stems
+from evaluators.turn import Finding, ParsedTurn, overlaps_customer
+
+_SPECIFIC_REASON = ("because", "especially", "after", "when you", "given", "with ", "since", "that you", "about")
+
+
+def _feeling_stems(sentence: str) -> frozenset[str]:
+    return content_stems(" ".join(cues("empathy").find("feeling", sentence)))
+
+
+def _quote(text: str, limit: int = 50) -> str:
+    text = " ".join(text.split())
+    return f'"{text}"' if len(text) <= limit else f'"{text[: limit - 1].rstrip()}…"'
+
+
+def detect_empathy(turn: ParsedTurn) -> Finding | None:
+    """Naming the customer's feelings, tied to their situation."""
+    lex = cues("empathy")
+    strong: list[int] = []
+    generic: list[int] = []
+    for i, s in enumerate(turn.normalised):
+        if i in turn.flagged_sentences:
+            continue
+        feeling = lex.has("feeling", s)
+        if lex.has("own_emotion", s) or (feeling and lex.has("frame", s)):
+            strong.append(i)
+        elif lex.has("generic", s):
+            generic.append(i)
+    if not strong:
+        if generic:
+            return Finding(2, 'A general "I understand" without naming how they feel.', turn.sentences[generic[0]])
+        return None
+    specific = [
+        i for i in strong if overlaps_customer(turn.sentences[i], turn, ignore=_feeling_stems(turn.normalised[i]))
+    ]
+    lead = specific[0] if specific else strong[0]
+    score = 3 + bool(specific) + (len(strong) >= 2 or bool(specific and lex.has("intensity", turn.normalised[lead])))
+    feeling = (lex.first("feeling", turn.normalised[lead]) or "how they feel").strip()
+    notes = {
+        3: f"You named their feeling ({feeling}).",
+        4: f"You named their feeling ({feeling}) and tied it to what happened to them.",
+        5: f"You named their feeling ({feeling}), tied it to their situation, and stayed with it.",
+    }
+    return Finding(min(score, 5), notes[min(score, 5)], turn.sentences[lead])
+
+
+def detect_validation(turn: ParsedTurn) -> Finding | None:
+    """Saying their reaction makes sense, whether or not the facts are settled."""
+    lex = cues("validation")
+    strong = [i for i, s in enumerate(turn.normalised) if i not in turn.flagged_sentences and lex.has("strong", s)]
+    weak = [i for i, s in enumerate(turn.normalised) if i not in turn.flagged_sentences and lex.has("weak", s)]
+    if not strong:
+        if weak:
+            return Finding(
+                2, "You acknowledged them, but did not say their reaction makes sense.", turn.sentences[weak[0]]
+            )
+        return None
+    lead = strong[0]
+    s = turn.normalised[lead]
+    reasoned = any(r in s for r in _SPECIFIC_REASON) and bool(overlaps_customer(turn.sentences[lead], turn))
+    cue_count = sum(len(lex.find("strong", turn.normalised[i])) for i in strong)
+    score = min(5, 3 + reasoned + (cue_count >= 2))
+    notes = {
+        3: "You told them their reaction makes sense.",
+        4: "You told them their reaction makes sense and said why, in their terms.",
+        5: "You validated their experience more than once, in terms of what happened to them.",
+    }
+    return Finding(score, notes[score], turn.sentences[lead])
+
+
+def detect_apology(turn: ParsedTurn, offers_solution: bool) -> tuple[Finding | None, str | None]:
+    """(finding, non-apology phrase) - an apology counts when it owns the mistake."""
+    lex = cues("apology")
+    non = next(((i, p) for i, s in enumerate(turn.normalised) for p in lex.find("non_apology", s)), None)
+    apologies = [i for i, s in enumerate(turn.normalised) if lex.has("apology", s) and i not in turn.flagged_sentences]
+    owned = [
+        i
+        for i, s in enumerate(turn.normalised)
+        if lex.has("ownership", s) and i not in turn.flagged_sentences and not s.endswith("?")
+    ]
+    commits = offers_solution or lex.has("commitment", turn.full)
+    non_phrase = non[1] if non else None
+    if not apologies and not owned:
+        if non:
+            return Finding(1, f'"{non[1]}" is a non-apology: it owns nothing.', turn.sentences[non[0]]), non_phrase
+        return None, None
+    if owned:
+        lead = next((i for i in owned if i in apologies), owned[0])
+        specific = bool(overlaps_customer(turn.sentences[lead], turn)) or len(content_stems(turn.sentences[lead])) >= 3
+        score = 4 + (specific and commits) if apologies else 3 + specific
+        if non:
+            score = min(score, 3)
+    else:
+        lead = apologies[0]
+        specific = len(content_stems(turn.sentences[lead])) >= 2 and bool(overlaps_customer(turn.sentences[lead], turn))
+        score = 3 if specific else 2
+        if non:
+            score = min(score, 2)
+    notes = {
+        2: "You said sorry, but did not say for what or own it.",
+        3: "You apologised for what happened, but did not own it as your mistake.",
+        4: "You apologised and owned the mistake.",
+        5: "You apologised, owned the mistake, and committed to putting it right.",
+    }
+    if not apologies:
+        notes[3] = "You owned the mistake, without saying sorry."
+        notes[4] = "You owned the specific mistake, without saying sorry."
+    if non:
+        notes[score] = f'{notes[score]} But "{non[1]}" undercuts it.'
+    return Finding(score, notes[score], turn.sentences[lead]), non_phrase
+
+
+def detect_values(turn: ParsedTurn) -> Finding | None:
+    """Tying the fix to what the customer values long-term."""
+    lex = cues("values")
+    kinds: dict[str, int] = {}
+    for group in ("relationship", "their_goals", "future"):
+        for i, s in enumerate(turn.normalised):
+            if lex.has(group, s):
+                kinds.setdefault(group, i)
+                break
+    if not kinds:
+        return None
+    lead = min(kinds.values())
+    corporate = all(cues("flags").has("doublespeak", turn.normalised[i]) for i in set(kinds.values()))
+    if corporate:
+        return Finding(2, "A stock line about valuing them, not tied to what they care about.", turn.sentences[lead])
+    specific = any(overlaps_customer(turn.sentences[i], turn) for i in kinds.values())
+    score = min(5, 2 + len(kinds) + (specific and len(kinds) >= 2))
+    notes = {
+        3: "You pointed beyond today's problem to the relationship or their goals.",
+        4: "You connected the fix to what they value long-term.",
+        5: "You connected the fix to their own goals and to the relationship going on.",
+    }
+    return Finding(score, notes[score], turn.sentences[lead])
+
+
+def detect_plain_language(turn: ParsedTurn) -> tuple[Finding | None, list[str], list[str]]:
+    """(finding, doublespeak phrases, jargon) - readability, sentence length and word choice."""
+    if turn.word_count < 3:
+        return None, [], []
+    flags = cues("flags")
+    corporate = [p for s in turn.normalised for p in flags.find("doublespeak", s)]
+    strong = [p for s in turn.normalised for p in flags.find("doublespeak_strong", s)]
+    jargon = [p for s in turn.normalised for p in flags.find("jargon", s)]
+    r = measure(turn.text)
+    difficulty = r.grade + 4 * r.difficult_word_share
+    score = (
+        5 if difficulty <= 7 else 4 if difficulty <= 9.5 else 3 if difficulty <= 12 else 2 if difficulty <= 15 else 1
+    )
+    reasons = []
+    if r.mean_sentence_words > 25 or r.longest_sentence_words > 40:
+        score -= 1
+        reasons.append(f"sentences up to {r.longest_sentence_words} words")
+    if corporate:
+        score -= min(2, len(corporate))
+        reasons.append(f"corporate phrasing ({', '.join(dict.fromkeys(corporate))})")
+    if jargon:
+        score -= 1
+        reasons.append(f"jargon ({', '.join(dict.fromkeys(jargon))})")
+    if strong:
+        score = min(score, 2)
+    score = max(1, min(5, score))
+    if reasons:
+        note = f"Harder to follow than it needs to be: {'; '.join(reasons)}."
+    elif score >= 4:
+        note = f"Plain and clear (about grade {max(r.grade, 1):.0f} reading level)."
+    else:
+        note = f"Hard to read (about grade {r.grade:.0f}): use shorter sentences and everyday words."
+    worst = max(range(len(turn.sentences)), key=lambda i: len(turn.normalised[i])) if turn.sentences else 0
+    evidence = turn.sentences[worst] if turn.sentences else ""
+    return Finding(score, note, evidence), corporate + strong, jargon

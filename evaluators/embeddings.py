@@ -1,0 +1,84 @@
+"""Sentence meaning offline: the shipped model2vec model (distilled from all-MiniLM-L6-v2).
+
+Loaded lazily on first use from `evaluators/models/minilm-m2v/` with the Hugging Face Hub
+switched off, so grading never touches the network. Rebuild it with
+`scripts/build_embedding_model.py`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hotseat.errors import EvaluationError
+
+MODEL_DIR = Path(__file__).resolve().parent / "models" / "minilm-m2v"
+_CACHE_SIZE = 8192
+
+log = logging.getLogger(__name__)
+_lock = threading.Lock()
+_model: Any = None
+_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+
+
+def _load() -> Any:
+    global _model
+    with _lock:
+        if _model is None:
+            if not (MODEL_DIR / "model.safetensors").is_file():
+                raise EvaluationError(
+                    f"The sentence-embedding model is missing from {MODEL_DIR}.",
+                    hint="Rebuild it with scripts/build_embedding_model.py (see its header).",
+                )
+            os.environ["HF_HUB_OFFLINE"] = "1"  # a local folder: never ask the Hub
+            from model2vec import StaticModel
+
+            _model = StaticModel.from_pretrained(str(MODEL_DIR))
+    return _model
+
+
+def model_available() -> bool:
+    """True when the shipped model files are present (does not load them)."""
+    return (MODEL_DIR / "model.safetensors").is_file()
+
+
+def encode(texts: Sequence[str]) -> np.ndarray:
+    """Unit-length float32 vectors, one row per text (cached per text)."""
+    missing = [t for t in dict.fromkeys(texts) if t not in _cache]
+    if missing:
+        vectors = np.asarray(_load().encode(missing), dtype=np.float32)
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        vectors = vectors / np.where(norms == 0, 1.0, norms)
+        with _lock:
+            for text, vector in zip(missing, vectors, strict=True):
+                _cache[text] = vector
+            while len(_cache) > _CACHE_SIZE:
+                _cache.popitem(last=False)
+    if not texts:
+        return np.zeros((0, 256), dtype=np.float32)
+    return np.stack([_cache[t] if t in _cache else _encode_one(t) for t in texts])
+
+
+def _encode_one(text: str) -> np.ndarray:
+    vector = np.asarray(_load().encode([text])[0], dtype=np.float32)
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm else vector
+
+
+def similarity(a: Sequence[str], b: Sequence[str]) -> np.ndarray:
+    """Cosine similarities, shape (len(a), len(b))."""
+    if not a or not b:
+        return np.zeros((len(a), len(b)), dtype=np.float32)
+    return encode(a) @ encode(b).T
+
+
+def warm_up() -> None:
+    """Load the model now (e.g. at app start) so the first turn is fast."""
+    encode(["warm up"])

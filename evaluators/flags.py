@@ -1,0 +1,55 @@
+"""Flag and move detectors: injection, policy hiding, accusation, transactional, moves."""
+
+from __future__ import annotations
+
+from evaluators.lexicon import cues
+from evaluators.turn import ParsedTurn
+
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
+
+
+def detect_injection(text: str) -> list[str]:
+    """Phrases aimed at the grader or the customer model rather than the customer."""
+    return cues("injection").find("strong", text.translate(_QUOTES).lower())
+
+
+def detect_policy_hiding(turn: ParsedTurn) -> tuple[int, str] | None:
+    """(sentence index, phrase) where policy is used as a wall, unless an exception follows."""
+    lex = cues("flags")
+    for i, s in enumerate(turn.normalised):
+        phrase = lex.first("policy_hiding", s)
+        if phrase is None:
+            continue
+        window = " ".join(turn.normalised[i : i + 2])
+        if lex.has("policy_exception", window):
+            continue
+        return i, phrase
+    return None
+
+
+def find_first(group: str, turn: ParsedTurn) -> tuple[int, str] | None:
+    """(sentence index, phrase) of the first cue of a `flags` lexicon group."""
+    lex = cues("flags")
+    for i, s in enumerate(turn.normalised):
+        phrase = lex.first(group, s)
+        if phrase is not None:
+            return i, phrase
+    return None
+
+
+def detect_moves(turn: ParsedTurn) -> tuple[int | None, int | None, int | None]:
+    """Sentence indexes of the first solution, choice and open question (or None)."""
+    lex = cues("moves")
+    solution = choice = question = None
+    for i, s in enumerate(turn.normalised):
+        if solution is None and lex.has("solution", s):
+            solution = i
+        if choice is None and lex.has("choice", s):
+            choice = i
+        if question is None and lex.has("open_question", s):
+            asks = s.rstrip().endswith("?") or any(
+                k in s for k in ("tell me", "walk me through", "help me understand", "say more")
+            )
+            if asks:
+                question = i
+    return solution, choice, question

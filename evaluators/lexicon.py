@@ -1,0 +1,87 @@
+"""Cue lexicons as data: `evaluators/lexicons/<name>.yaml`, compiled once and cached."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+
+from hotseat.datafiles import StrictModel, load_yaml_model
+from hotseat.errors import EvaluationError
+
+LEXICON_DIR = Path(__file__).resolve().parent / "lexicons"
+
+
+class Lexicon(StrictModel):
+    """Named groups of regular expressions, matched at word edges on normalised text."""
+
+    name: str
+    description: str
+    cues: dict[str, list[str]] = Field(min_length=1)
+
+    @field_validator("cues")
+    @classmethod
+    def _patterns_compile(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for group, patterns in value.items():
+            if not patterns:
+                raise ValueError(f"cue group {group!r} is empty")
+            for pattern in patterns:
+                try:
+                    re.compile(pattern)
+                except re.error as exc:
+                    raise ValueError(f"{group}: {pattern!r} is not a valid regex ({exc})") from exc
+        return value
+
+
+class CueSet:
+    """A compiled lexicon: `find(group, text)` returns the matched phrases."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+        self._compiled = {
+            group: re.compile(
+                "|".join(f"(?<![a-z0-9])(?:{p})(?![a-z0-9])" for p in patterns), re.IGNORECASE | re.MULTILINE
+            )
+            for group, patterns in lexicon.cues.items()
+        }
+
+    def groups(self) -> list[str]:
+        """The cue group names."""
+        return list(self._compiled)
+
+    def find(self, group: str, text: str) -> list[str]:
+        """Every phrase of `group` found in `text` (already normalised by the caller)."""
+        try:
+            pattern = self._compiled[group]
+        except KeyError:
+            raise EvaluationError(
+                f"Lexicon {self.lexicon.name!r} has no cue group {group!r}.",
+                hint=f"Add it to {LEXICON_DIR / (self.lexicon.name + '.yaml')}.",
+            ) from None
+        return [m.group(0) for m in pattern.finditer(text)]
+
+    def has(self, group: str, text: str) -> bool:
+        """True when any phrase of `group` occurs in `text`."""
+        return bool(self.find(group, text))
+
+    def first(self, group: str, text: str) -> str | None:
+        """The first phrase of `group` in `text`, or None."""
+        found = self.find(group, text)
+        return found[0] if found else None
+
+
+@cache
+def cues(name: str) -> CueSet:
+    """Load and compile one lexicon by file name (cached for the process)."""
+    path = LEXICON_DIR / f"{name}.yaml"
+    if not path.is_file():
+        known = sorted(p.stem for p in LEXICON_DIR.glob("*.yaml"))
+        raise EvaluationError(f"No lexicon {name!r} in {LEXICON_DIR}.", hint=f"Known: {', '.join(known)}.")
+    return CueSet(load_yaml_model(path, Lexicon, EvaluationError, name=name))
+
+
+def lexicon_names() -> list[str]:
+    """Every lexicon file's name."""
+    return sorted(p.stem for p in LEXICON_DIR.glob("*.yaml"))

