@@ -153,7 +153,8 @@ class LLMJudge:
             )
         customer = {i for i, t in enumerate(transcript.turns) if t.role == "customer"}
         injected = injected_turns(transcript, facts)
-        raw, problems = "", []
+        raw = ""
+        problems: list[str] = []
         for _attempt in range(self.max_attempts):
             messages = self.render(transcript, facts=facts, injected=injected, previous_answer=raw, problems=problems)
             raw = self.model.complete_json(messages, JudgeAnswer)
@@ -179,11 +180,11 @@ class LLMJudge:
         for index in sorted(trainee):
             turn = judged.get(index)
             flags = set(turn.flags) if turn else set()
-            skills = dict(turn.skills) if turn else {}
+            shown = dict(turn.skills) if turn else {}
             if index in injected or Flag.INJECTION in flags:
                 flags.add(Flag.INJECTION)
-                skills = {}
-            turns.append(TurnGrade(index=index, skills=skills, flags=[f for f in FLAGS if f in flags]))
+                shown = {}
+            turns.append(TurnGrade(index=index, skills=shown, flags=[f for f in FLAGS if f in flags]))
         flagged = {t.index for t in turns if Flag.INJECTION in t.flags}
         quotable = {i: text for i, text in trainee.items() if i not in flagged}
         skills = [

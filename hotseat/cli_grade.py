@@ -1,0 +1,70 @@
+"""`hotseat grade`: grade a JSONL file of transcripts (registered on the main CLI by `register`)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from hotseat.errors import HotseatError
+from hotseat.grading import GradeOptions, OutputFormat, grade_file, summary
+from hotseat.providers.base import ChatModel
+
+
+def default_model_factory() -> ChatModel | None:
+    """The configured judge model, or None when no LLM is configured (grading is then offline)."""
+    from hotseat.providers.factory import build_judge_model
+    from hotseat.settings import load_settings
+
+    return build_judge_model(load_settings())
+
+
+def grade_command(
+    input_path: Annotated[
+        Path,
+        typer.Argument(
+            metavar="INPUT.jsonl",
+            help='Transcripts as JSON lines: {"id", "persona", "turns": [...]}; "-" reads stdin.',
+            allow_dash=True,
+        ),
+    ],
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Where to write results (default: stdout).", dir_okay=False)
+    ] = None,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Use the offline evaluator even if an LLM is set.")
+    ] = False,
+    concurrency: Annotated[int, typer.Option("--concurrency", "-j", min=1, help="Transcripts graded at once.")] = 1,
+    fmt: Annotated[OutputFormat, typer.Option("--format", help="jsonl (full results) or csv (scores only).")] = (
+        OutputFormat.JSONL
+    ),
+    resume: Annotated[bool, typer.Option("--resume", help="Skip ids already in --out and append the rest.")] = False,
+    rate_limit: Annotated[
+        float | None, typer.Option("--rate-limit", min=0.001, help="At most N requests a minute to the LLM.")
+    ] = None,
+) -> None:
+    """Grade transcripts on the six skills; exit 1 if any line could not be graded."""
+    console = Console(stderr=True)
+    if str(input_path) != "-" and not input_path.is_file():
+        console.print(f"No input file {input_path}.", markup=False, soft_wrap=True)
+        raise typer.Exit(2)
+    options = GradeOptions(
+        input_path=input_path, out=out, offline=offline, concurrency=concurrency, fmt=fmt, resume=resume,
+        rate_limit=rate_limit,
+    )  # fmt: skip
+    try:
+        report = grade_file(options, model_factory=default_model_factory, stdout=sys.stdout, console=console)
+    except HotseatError as exc:
+        console.print(exc.user_message(), markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from exc
+    console.print(summary(report), markup=False, highlight=False, soft_wrap=True)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `grade` command to the main CLI."""
+    app.command("grade")(grade_command)
