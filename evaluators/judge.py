@@ -115,8 +115,8 @@ class LLMJudge:
     ) -> None:
         self.model = model
         self.evaluator = evaluator_name(model)
-        self._rubric_blocks = rubric_blocks
-        self._template = template
+        self.rubric_blocks = rubric_blocks
+        self.template = template
         self.max_attempts = max_attempts
 
     def render(
@@ -135,8 +135,8 @@ class LLMJudge:
             for i, t in enumerate(transcript.turns)
         ]
         previous = previous_answer[:_PREVIOUS_ANSWER_LIMIT].replace("<", "\\u003c").replace(">", "\\u003e")
-        return self._template.render(
-            rubrics=self._rubric_blocks,
+        return self.template.render(
+            rubrics=self.rubric_blocks,
             turns=turns,
             facts=list(facts),
             previous_answer=previous,
