@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from hotseat.cli_grade import register as register_grade
 from hotseat.errors import HotseatError
 from hotseat.personas import Difficulty
 
@@ -164,17 +165,11 @@ def bench(as_json: Annotated[bool, typer.Option("--json", help="Print figures as
             out.print(f"  {key}: {value}", highlight=False)
 
 
-def _register_optional() -> None:
-    try:
-        from hotseat.cli_grade import register
-    except ImportError:  # pragma: no cover - during development only
-        return
-    register(app)
+register_grade(app)
 
 
 def main() -> None:
     """Entry point of the `hotseat` console script."""
-    _register_optional()
     app()
 
 

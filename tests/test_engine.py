@@ -67,8 +67,10 @@ def test_scripted_customer_reacts_differently_to_apology_and_policy(tmp_path: Pa
     assert said_to_apology != said_to_policy
     assert apology.mood.anger < policy.mood.anger
     persona, scenario = engine.persona_and_scenario(policy)
-    policy_lines = {line.format_map({"name": scenario.customer.name.split()[0], "company": scenario.company,
-                                     "agent": "you"}) for line in persona.lines_for(scenario).policy}
+    policy_lines = {
+        line.format_map({"name": scenario.customer.name.split()[0], "company": scenario.company, "agent": "you"})
+        for line in persona.lines_for(scenario).policy
+    }
     assert said_to_policy in policy_lines
 
 
