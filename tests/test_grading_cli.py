@@ -287,3 +287,9 @@ def test_rate_limited_model_waits_before_every_request() -> None:
     assert model.complete_json([ChatMessage(role="user", content="a")], BaseModel) == "{}"
     assert model.complete([ChatMessage(role="user", content="b")]) == "hi"
     assert waits == [0.1]
+
+
+def test_dash_reads_transcripts_from_stdin(app: typer.Typer) -> None:
+    result = CliRunner().invoke(app, ["grade", "-", "--offline", "--format", "csv"], input="\n".join(GOOD[:2]) + "\n")
+    assert result.exit_code == 0, result.output
+    assert [r["id"] for r in csv.DictReader(io.StringIO(result.stdout))] == ["t1", "t2"]
