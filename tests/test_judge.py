@@ -358,3 +358,44 @@ def test_ordinary_text_with_angle_brackets_or_colons_is_not_injection() -> None:
         id="x", turns=[{"role": "trainee", "text": "Order <12345> is late: the system shows it left on Monday."}]
     )
     assert judge_module.injected_turns(transcript) == set()
+
+
+def _answer_from_request(request: Any) -> str:
+    """What a well-behaved judge server answers: grades the transcript it was sent, quoting it."""
+    turns = re.findall(r'<turn index="(\d+)" role="trainee"[^>]*>(.*)</turn>', request.last_user_message)
+    quote = " ".join(json.loads(turns[0][1]).split()[:3])
+    skills = {s.value: {"evidence": [quote], "reasoning": "r", "score": 3, "suggestion": "s"} for s in Skill}
+    return json.dumps({"skills": skills, "turns": [{"index": int(i), "skills": {}, "flags": []} for i, _ in turns]})
+
+
+@pytest.mark.server
+@pytest.mark.parametrize(
+    ("openai_server", "accepted_format"),
+    [("openai", "json_schema"), ("llamacpp", "json_object"), ("plain", None)],
+    indirect=["openai_server"],
+)
+def test_judge_over_a_real_openai_compatible_server(
+    openai_server: Any, openai_settings: Any, accepted_format: str | None
+) -> None:
+    from hotseat.providers.openai_compat import OpenAIChatModel
+
+    openai_server.enqueue(*[_answer_from_request] * 3)
+    judge = make_llm_judge(model=OpenAIChatModel(openai_settings, model="test-model"), rubrics=RUBRICS)
+
+    result = judge(TRANSCRIPT)
+
+    assert result.evaluator == "llm:test-model"
+    assert result.score(Skill.VALUES).evidence == ["That sounds exhausting"]
+    answered = openai_server.chat_requests[-1]
+    assert answered.response_format_type == accepted_format
+    assert answered.messages[0]["content"].startswith("You grade a customer-service practice conversation.")
+
+
+@pytest.mark.server
+def test_grader_falls_back_when_the_server_keeps_failing(openai_server: Any, openai_settings: Any) -> None:
+    from hotseat.providers.openai_compat import OpenAIChatModel
+
+    openai_server.fail_next(503, times=20)
+    result = grader_module.grade(TRANSCRIPT, model=OpenAIChatModel(openai_settings, model="test-model"))
+    assert result.evaluator == "offline"
+    assert result.fallback_reason and "could not be reached" in result.fallback_reason
