@@ -1,0 +1,171 @@
+"""End to end in a real browser: Debian's Chromium, driven by Playwright, talks to the app under `streamlit run`."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from support import free_port, require_or_skip
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
+REQUIRE_BROWSER = "HOTSEAT_REQUIRE_BROWSER"
+CHROMIUM_MISSING = f"Chromium not found at {CHROMIUM}: apt-get install chromium"
+STARTUP_TIMEOUT_S = 60
+UI_TIMEOUT_MS = 30_000
+
+
+@dataclass
+class RunningApp:
+    """The app served by `streamlit run` in a subprocess."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def log_tail(self, lines: int = 40) -> str:
+        """The end of the server's output, for failure messages."""
+        text = self.log.read_text(errors="replace") if self.log.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+
+def _wait_until_healthy(app: RunningApp) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if app.process.poll() is not None:
+            pytest.fail(f"streamlit exited with code {app.process.returncode}:\n{app.log_tail()}")
+        try:
+            with urllib.request.urlopen(f"{app.url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"streamlit was not healthy after {STARTUP_TIMEOUT_S} s:\n{app.log_tail()}")
+
+
+@pytest.fixture
+def streamlit_app(tmp_path: Path) -> Iterator[RunningApp]:
+    """`streamlit run app.py` on a free loopback port, with the scripted customer and a tmp database."""
+    port = free_port()
+    env = {**os.environ, "HOTSEAT_DATA_DIR": str(tmp_path / "data"), "HOTSEAT_PROVIDER": "scripted"}
+    command = [
+        sys.executable, "-m", "streamlit", "run", "app.py",
+        "--server.headless", "true",
+        "--server.port", str(port),
+        "--server.address", "127.0.0.1",
+        "--browser.gatherUsageStats", "false",
+        "--server.fileWatcherType", "none",  # edits to the checkout mid-test must not hot-reload modules
+    ]  # fmt: skip
+    log = tmp_path / "streamlit.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    app = RunningApp(url=f"http://127.0.0.1:{port}", process=process, log=log)
+    try:
+        _wait_until_healthy(app)
+        yield app
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+@pytest.fixture
+def chromium() -> Path:
+    """Debian's Chromium and Playwright: skip without them, fail when HOTSEAT_REQUIRE_BROWSER=1."""
+    require_or_skip(CHROMIUM.exists(), CHROMIUM_MISSING, REQUIRE_BROWSER)
+    require_or_skip(
+        importlib.util.find_spec("playwright") is not None,
+        "Playwright is not installed: pip install playwright",
+        REQUIRE_BROWSER,
+    )
+    return CHROMIUM
+
+
+@pytest.mark.browser
+def test_trainee_types_a_message_and_the_customer_answers(
+    chromium: Path, streamlit_app: RunningApp, tmp_path: Path
+) -> None:
+    """Pick the default customer, start, type a message, press Enter: the customer's reply appears."""
+    from playwright.sync_api import expect, sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    message = "I'm so sorry, that sounds really frustrating. Tell me what happened."
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "chromium-profile"),
+            executable_path=str(chromium),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1280, "height": 900},
+        )
+        page = browser.pages[0] if browser.pages else browser.new_page()
+        page.set_default_timeout(UI_TIMEOUT_MS)
+        app_idle = page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]')
+        try:
+            page.goto(streamlit_app.url)
+            page.get_by_role("button", name="Start conversation").click()  # the default customer
+
+            chat_input = page.get_by_test_id("stChatInputTextArea")
+            expect(chat_input).to_be_visible(timeout=UI_TIMEOUT_MS)
+            expect(app_idle).to_have_count(1, timeout=UI_TIMEOUT_MS)  # typing mid-run can be lost
+            messages = page.get_by_test_id("stChatMessage")
+            before = messages.count()
+            customer = messages.first.inner_text().strip().splitlines()[0]  # the opening line's speaker
+
+            chat_input.fill(message)
+            chat_input.press("Enter")
+
+            expect(messages.filter(has_text=message)).to_have_count(1, timeout=UI_TIMEOUT_MS)
+            # the trainee's message and the customer's reply
+            expect(messages).to_have_count(before + 2, timeout=UI_TIMEOUT_MS)
+            expect(app_idle).to_have_count(1, timeout=UI_TIMEOUT_MS)
+            reply = messages.last
+            expect(reply).to_contain_text(customer)
+            expect(reply).not_to_contain_text(message)
+            assert reply.inner_text().strip() != customer, "the customer's reply is empty"
+            reply.scroll_into_view_if_needed()
+            page.screenshot(path=str(ARTIFACTS / "browser-e2e.png"), full_page=True)
+        except Exception:
+            page.screenshot(path=str(ARTIFACTS / "browser-e2e-failure.png"), full_page=True)
+            print(f"streamlit log:\n{streamlit_app.log_tail()}")
+            raise
+        finally:
+            browser.close()
+
+
+def test_missing_browser_skips_with_the_install_hint(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a machine without Chromium the browser test skips and says how to install it."""
+    monkeypatch.delenv(REQUIRE_BROWSER, raising=False)
+    with pytest.raises(pytest.skip.Exception, match="apt-get install chromium"):
+        require_or_skip(False, CHROMIUM_MISSING, REQUIRE_BROWSER)
+
+
+def test_missing_browser_fails_when_required(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With HOTSEAT_REQUIRE_BROWSER=1 (as in .ci/run) a missing Chromium is a failure, not a skip."""
+    monkeypatch.setenv(REQUIRE_BROWSER, "1")
+    with pytest.raises(pytest.fail.Exception, match="HOTSEAT_REQUIRE_BROWSER=1"):
+        require_or_skip(False, CHROMIUM_MISSING, REQUIRE_BROWSER)
+    require_or_skip(True, CHROMIUM_MISSING, REQUIRE_BROWSER)  # present: nothing happens
