@@ -17,13 +17,15 @@ import time
 from pathlib import Path
 from typing import Any
 
+# Listening without ever offering a fix: the customer calms but is never "won back", so the
+# session runs the full 30 turns and the prompt keeps growing unless the budget holds it.
 TRAINEE_LINES = [
-    "I'm really sorry, that sounds exhausting. Can you tell me what happened from the start?",
+    "That sounds exhausting. Can you tell me what happened from the start?",
     "So if I've got this right, it broke down twice during harvest and nobody called you back.",
     "That would make anyone furious, especially after everything you've put into this.",
-    "That was our mistake and I'm sorry we left you waiting.",
-    "Here is what I can do: a technician tomorrow morning, or a loaner while we fix it. Which works better?",
-    "I want you to still be working with us in ten years, so I'll call you myself on Friday.",
+    "What else happened after that call?",
+    "It makes sense that you feel let down, after all these years with us.",
+    "So the part that hurts most is that nobody picked up the phone when it mattered.",
 ]
 
 
@@ -59,6 +61,10 @@ def run(turns: int = 30) -> dict[str, Any]:
         model = FakeChatModel(default="I hear you. But I still want this fixed properly, and soon.")
         engine = PracticeEngine(settings, store, personas, model)
         persona_id = personas.ids()[0]
+        warm_up = engine.start(persona_id, user_id=store.local_user_id())
+        cold_start = time.perf_counter()
+        engine.say(warm_up, TRAINEE_LINES[0])  # loads the embedding model, readability data, tokenizer
+        cold_ms = (time.perf_counter() - cold_start) * 1000
         session = engine.start(persona_id, user_id=store.local_user_id())
         builder = engine.customer.builder  # type: ignore[attr-defined]
         assert isinstance(builder, CustomerPromptBuilder)
@@ -83,6 +89,7 @@ def run(turns: int = 30) -> dict[str, Any]:
         store.engine.dispose()
     return {
         "turns_played": len(timings_ms),
+        "first_turn_cold_start_ms": round(cold_ms, 1),
         "overhead_ms_median": round(statistics.median(timings_ms), 2),
         "overhead_ms_p95": round(_percentile(timings_ms, 95), 2),
         "prompt_tokens_turn_1": tokens_at.get(1),
