@@ -157,9 +157,7 @@ class PracticeEngine:
         last = session.turns[-1]
         before = self._mood_before(session)
         change = MoodChange(before=before, after=last.mood or session.mood) if last.mood else None
-        ending = ending_for(
-            session.mood, session.difficulty, len(session.trainee_turns()), self.settings.turn_limit
-        )
+        ending = ending_for(session.mood, session.difficulty, len(session.trainee_turns()), self.settings.turn_limit)
         request = ReplyRequest(
             persona=persona,
             scenario=scenario,

@@ -47,8 +47,9 @@ class ProviderRateLimited(ProviderError):
 class EvaluationError(HotseatError):
     """Grading failed: the judge's answer was invalid after bounded retries."""
 
-    def __init__(self, message: str, *, hint: str | None = None, last_output: str | None = None,
-                 attempts: int = 0) -> None:
+    def __init__(
+        self, message: str, *, hint: str | None = None, last_output: str | None = None, attempts: int = 0
+    ) -> None:
         super().__init__(message, hint=hint)
         self.last_output = last_output
         self.attempts = attempts

@@ -160,8 +160,12 @@ class OpenAIChatModel:
         for mode in _DEGRADATION:
             try:
                 text = self._json_call(self._probe_llm, mode, messages, schema, translate=False)
-            except (openai.BadRequestError, openai.UnprocessableEntityError, openai.InternalServerError,
-                    openai.NotFoundError) as exc:
+            except (
+                openai.BadRequestError,
+                openai.UnprocessableEntityError,
+                openai.InternalServerError,
+                openai.NotFoundError,
+            ) as exc:
                 log.info("structured mode %s refused by %s (HTTP %s)", mode, self._where(), exc.status_code)
                 last = exc
                 continue
@@ -201,8 +205,7 @@ class OpenAIChatModel:
         elif mode is StructuredMode.TOOL_CALLING:
             tool = {
                 "type": "function",
-                "function": {"name": schema.__name__, "description": "Record the answer.",
-                             "parameters": json_schema},
+                "function": {"name": schema.__name__, "description": "Record the answer.", "parameters": json_schema},
             }
             kwargs["tools"] = [tool]
             kwargs["tool_choice"] = {"type": "function", "function": {"name": schema.__name__}}

@@ -34,7 +34,9 @@ def render() -> None:
             left, mid, right = st.columns(3)
             left.download_button("JSON", session_to_json(session), f"hotseat-{session.id}.json", key=f"j{session.id}")
             mid.download_button(
-                "Markdown", session_to_markdown(session, customer_name=name), f"hotseat-{session.id}.md",
+                "Markdown",
+                session_to_markdown(session, customer_name=name),
+                f"hotseat-{session.id}.md",
                 key=f"m{session.id}",
             )
             if not session.ended and right.button("Resume", key=f"r{session.id}"):
