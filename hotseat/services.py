@@ -23,6 +23,12 @@ class Services:
     engine: PracticeEngine
     provider_label: str
 
+    def warm_up(self) -> None:
+        """Load the evaluator's models now, so the trainee's first turn is not the slow one."""
+        from evaluators.signals import TurnContext, read_turn
+
+        read_turn("I'm sorry, so the delivery never arrived?", TurnContext(customer_said=("It never arrived.",)))
+
 
 def build_services(settings: Settings | None = None) -> Services:
     """Open the database (migrating it), load persona and prompt folders, pick the provider."""

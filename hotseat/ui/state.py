@@ -25,8 +25,10 @@ class UiState:
 
 @st.cache_resource(show_spinner=False)
 def services() -> Services:
-    """Build the services once per server process."""
-    return build_services()
+    """Build the services once per server process (and load the evaluator's models)."""
+    built = build_services()
+    built.warm_up()
+    return built
 
 
 def ui_state() -> UiState:
