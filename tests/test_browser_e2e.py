@@ -67,7 +67,13 @@ def _wait_until_healthy(app: RunningApp) -> None:
 def streamlit_app(tmp_path: Path) -> Iterator[RunningApp]:
     """`streamlit run app.py` on a free loopback port, with the scripted customer and a tmp database."""
     port = free_port()
-    env = {**os.environ, "HOTSEAT_DATA_DIR": str(tmp_path / "data"), "HOTSEAT_PROVIDER": "scripted"}
+    data = tmp_path / "data"
+    env = {
+        **os.environ,
+        "HOTSEAT_DATA_DIR": str(data),
+        "HOTSEAT_PROVIDER": "scripted",
+        "DATABASE_URL": f"sqlite:///{data / 'hotseat.db'}",  # wins over a developer's .env
+    }
     command = [
         sys.executable, "-m", "streamlit", "run", "app.py",
         "--server.headless", "true",
