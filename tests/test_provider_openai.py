@@ -261,3 +261,25 @@ def test_factory_uses_llm_from_environment(openai_env: OpenAIServer) -> None:
     assert model is not None
     openai_env.enqueue("From the environment.")
     assert model.complete(MESSAGES) == "From the environment."
+
+
+def test_transient_server_error_during_json_probe_does_not_downgrade(
+    openai_server: OpenAIServer, openai_settings: Settings
+) -> None:
+    """A plain 503 while probing json_schema is an outage, not a refusal: the mode is kept."""
+    openai_server.fail_next(503).enqueue(VERDICT_JSON)
+    model = OpenAIChatModel(openai_settings)
+    assert model.complete_json(MESSAGES, Verdict) == VERDICT_JSON
+    assert response_formats(openai_server) == ["json_schema", "json_schema"]
+    assert model.structured_mode is StructuredMode.JSON_SCHEMA
+
+
+def test_credentials_in_the_base_url_never_reach_error_messages(openai_settings: Settings) -> None:
+    """A key embedded in OPENAI_BASE_URL (user:pass@ or ?key=) is stripped from messages."""
+    settings = openai_settings.model_copy(
+        update={"openai_base_url": "http://user:hunter2@127.0.0.1:9/v1?key=hunter2", "max_retries": 0}
+    )
+    with pytest.raises(ProviderError) as info:
+        OpenAIChatModel(settings).complete(MESSAGES)
+    assert "hunter2" not in info.value.user_message()
+    assert "127.0.0.1:9/v1" in info.value.user_message()

@@ -6,6 +6,7 @@ import json
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 import openai
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage, SystemMessage
@@ -29,13 +30,37 @@ _DEGRADATION = (
 )
 
 
+def _refuses_mode(exc: openai.OpenAIError) -> bool:
+    """True when the server refused the structured-output mode itself, not a transient failure.
+
+    OpenAI and vLLM answer 400/422; llama.cpp answers 500 naming `response_format`.
+    """
+    refusals = (openai.BadRequestError, openai.UnprocessableEntityError, openai.NotFoundError)
+    if isinstance(exc, refusals):
+        return True
+    if isinstance(exc, openai.InternalServerError):
+        text = str(exc).lower()
+        return any(word in text for word in ("response_format", "json_schema", "schema", "tool"))
+    return False
+
+
+def _safe_url(url: str | None) -> str:
+    """A base URL for messages: no credentials, no query string."""
+    if not url:
+        return "the OpenAI API"
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    return urlunsplit((parts.scheme, host + port, parts.path, "", ""))
+
+
 def _to_langchain(messages: Sequence[ChatMessage]) -> list[BaseMessage]:
     kinds = {"system": SystemMessage, "user": HumanMessage, "assistant": AIMessage}
     return [kinds[m.role](content=m.content) for m in messages]
 
 
 def _usage_of(message: AIMessage | AIMessageChunk) -> Usage:
-    meta = message.usage_metadata or {}
+    meta: dict[str, Any] = dict(message.usage_metadata or {})
     details = meta.get("input_token_details") or {}
     return Usage(
         prompt_tokens=int(meta.get("input_tokens", 0) or 0),
@@ -84,13 +109,13 @@ class OpenAIChatModel:
 
     # -- errors -----------------------------------------------------------------------------
     def _where(self) -> str:
-        return self.base_url or "the OpenAI API"
+        return _safe_url(self.base_url)
 
     def _translate(self, exc: Exception) -> ProviderError:
         where = self._where()
         if isinstance(exc, openai.APITimeoutError):
             return ProviderTimeout(
-                f"The model at {where} did not answer within {self.settings.request_timeout_s:.0f} s "
+                f"The model at {where} did not answer within {self.settings.request_timeout_s:g} s "
                 f"after {self.settings.max_retries} retries.",
                 hint="Your message is saved: press Retry. If it keeps happening, raise "
                 "HOTSEAT_REQUEST_TIMEOUT_S or use a faster model.",
@@ -117,8 +142,8 @@ class OpenAIChatModel:
                 hint="Your message is saved: press Retry. Check the server's logs if it persists.",
             )
         return ProviderError(
-            f"The model call failed: {type(exc).__name__}.",
-            hint="Your message is saved: press Retry.",
+            f"The model at {where} sent an answer Hotseat could not read ({type(exc).__name__}).",
+            hint="Your message is saved: press Retry. Check that the server speaks the OpenAI chat API.",
         )
 
     def _call(self, fn: Callable[[], T]) -> T:
@@ -160,17 +185,12 @@ class OpenAIChatModel:
         for mode in _DEGRADATION:
             try:
                 text = self._json_call(self._probe_llm, mode, messages, schema, translate=False)
-            except (
-                openai.BadRequestError,
-                openai.UnprocessableEntityError,
-                openai.InternalServerError,
-                openai.NotFoundError,
-            ) as exc:
-                log.info("structured mode %s refused by %s (HTTP %s)", mode, self._where(), exc.status_code)
-                last = exc
-                continue
             except openai.OpenAIError as exc:
-                # Not a refusal of the mode (time-out, 429...): retry it with the normal client.
+                if _refuses_mode(exc):
+                    log.info("structured mode %s refused by %s", mode, self._where())
+                    last = exc
+                    continue
+                # Not a refusal of the mode (time-out, 429, a transient 5xx): retry it normally.
                 try:
                     text = self._json_call(self._llm, mode, messages, schema)
                 except ProviderError:

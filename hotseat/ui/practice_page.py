@@ -39,7 +39,7 @@ def _sidebar(svc: Services, state: UiState, session: PracticeSession | None) -> 
     with st.sidebar:
         st.caption(f"Customer played by: {svc.provider_label}")
         try:
-            personas = svc.personas.all()
+            personas = sorted(svc.personas.all(), key=lambda p: (p.loyalty_killer, p.id))
         except HotseatError as exc:
             st.error(exc.user_message())
             return
@@ -69,7 +69,7 @@ def _welcome(svc: Services) -> None:
         "Practise the conversations that lose customers. Pick a customer and a scenario on the left, "
         "then talk them round: listen first, restate what you heard, own what went wrong, and offer choices."
     )
-    for persona in svc.personas.all():
+    for persona in sorted(svc.personas.all(), key=lambda p: (p.loyalty_killer, p.id)):
         with st.container(border=True):
             st.markdown(f"**{persona.loyalty_killer}. {persona.title}**")
             st.caption(persona.summary)

@@ -40,7 +40,10 @@ def ui_state() -> UiState:
             state.session_id = from_url
         st.session_state[STATE_KEY] = state
     state = st.session_state[STATE_KEY]
-    assert isinstance(state, UiState)  # our own invariant, not user data
+    if not isinstance(state, UiState):
+        # After a hot reload the class is new: carry the fields over instead of failing.
+        state = UiState(**{k: v for k, v in vars(state).items() if k in UiState.__dataclass_fields__})
+        st.session_state[STATE_KEY] = state
     return state
 
 
