@@ -69,3 +69,11 @@ class AccessDenied(HotseatError):
 
 class ConflictError(StorageError):
     """Someone else (another tab) changed the same record first."""
+
+
+class AuthenticationError(HotseatError):
+    """Sign-in failed: one message for an unknown user and a wrong password, so neither is revealed."""
+
+
+class DuplicateError(HotseatError):
+    """Something that may be done once was done again (a second review of a session by one grader...)."""

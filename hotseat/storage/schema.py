@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -76,3 +86,94 @@ class EvaluationRow(Base):
     evaluator: Mapped[str] = mapped_column(String(200))
     result: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# -- cohorts, assignments and grader reviews (migration 0002) -----------------------------------
+class CohortRow(Base):
+    """An onboarding cohort: trainees join it with its join code; graders review its sessions."""
+
+    __tablename__ = "cohorts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    join_code: Mapped[str] = mapped_column(String(32), unique=True)  # normalised: upper case, no dashes
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CohortMemberRow(Base):
+    """A user's place in a cohort: trainee or grader (one role per cohort)."""
+
+    __tablename__ = "cohort_members"
+    __table_args__ = (
+        UniqueConstraint("cohort_id", "user_id", name="uq_cohort_member"),
+        CheckConstraint("role IN ('trainee', 'grader')", name="ck_cohort_member_role"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AssignmentRow(Base):
+    """What a cohort must practise: persona, scenario, difficulty, due date, attempts that count."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (CheckConstraint("attempts_counted >= 1", name="ck_assignment_attempts"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    persona_id: Mapped[str] = mapped_column(String(120))
+    scenario_id: Mapped[str] = mapped_column(String(120))
+    difficulty: Mapped[str] = mapped_column(String(20))
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    attempts_counted: Mapped[int] = mapped_column(Integer, default=1)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AssignmentSessionRow(Base):
+    """Links a practice session to the assignment it is an attempt at; set when submitted for review."""
+
+    __tablename__ = "assignment_sessions"
+
+    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"), index=True)
+    attempt: Mapped[int] = mapped_column(Integer)  # 1 for the trainee's first attempt at the assignment
+    linked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class ReviewRow(Base):
+    """A grader's review of one session's evaluation. One per grader and session; never edited."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (UniqueConstraint("session_id", "grader_id", name="uq_review_per_grader"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), index=True)
+    grader_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluations.id"))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ReviewScoreRow(Base):
+    """One skill of a review: the evaluator's score and the grader's, both kept."""
+
+    __tablename__ = "review_scores"
+    __table_args__ = (
+        UniqueConstraint("review_id", "skill", name="uq_review_skill"),
+        CheckConstraint("evaluator_score BETWEEN 1 AND 5", name="ck_review_evaluator_score"),
+        CheckConstraint("grader_score BETWEEN 1 AND 5", name="ck_review_grader_score"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
+    skill: Mapped[str] = mapped_column(String(40))
+    evaluator_score: Mapped[int] = mapped_column(Integer)
+    grader_score: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str] = mapped_column(Text, default="")

@@ -233,3 +233,23 @@ class Store:
                 for t in turns
             ],
         )
+
+    # -- cohorts, accounts and reviews (hotseat.org) -----------------------------------------
+    # Added for the multi-user data layer. Access control is enforced in hotseat.org, which
+    # takes the acting user explicitly; these two methods check nothing themselves.
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One ORM transaction: committed when the block ends, rolled back if it raises."""
+        with self._tx() as db:
+            yield db
+
+    def load_sessions(self, session_ids: list[str]) -> list[PracticeSession]:
+        """Several sessions with their turns, in the order given (ids that do not exist are skipped)."""
+        if not session_ids:
+            return []
+        with self._tx() as db:
+            rows = {r.id: r for r in db.scalars(select(SessionRow).where(SessionRow.id.in_(session_ids)))}
+            turns_by: dict[str, list[TurnRow]] = {i: [] for i in rows}
+            for t in db.scalars(select(TurnRow).where(TurnRow.session_id.in_(list(rows))).order_by(TurnRow.idx)):
+                turns_by[t.session_id].append(t)
+            return [self._session_of(rows[i], turns_by[i]) for i in session_ids if i in rows]
