@@ -1,0 +1,174 @@
+"""The end-of-session debrief: scorecard, flags by turn, mood curve, phases, and downloads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import altair as alt
+import streamlit as st
+
+from evaluators.results import Evaluation
+from hotseat.debrief import Debrief, build_debrief, evaluation_for, stored_evaluation
+from hotseat.errors import HotseatError
+from hotseat.export import session_to_json, session_to_markdown
+from hotseat.practice import PracticeSession
+from hotseat.providers.factory import build_judge_model
+from hotseat.report import session_report_html
+from hotseat.services import Services
+from hotseat.ui.components import as_text
+
+
+def _label(key: str) -> str:
+    return key.replace("_", " ")
+
+
+def _one_line(text: str) -> str:
+    return as_text(" ".join(text.split()))
+
+
+def _evaluation(svc: Services, session: PracticeSession, facts: list[str]) -> Evaluation | None:
+    """The stored grade, or grade now (LLM judge when configured); None if grading is unavailable."""
+    try:
+        stored = stored_evaluation(svc.store, session)
+        if stored is not None:
+            return stored
+        with st.spinner("Grading your conversation…"):
+            return evaluation_for(svc.store, session, build_judge_model(svc.settings), facts=facts)
+    except (HotseatError, ImportError) as exc:
+        reason = exc.user_message() if isinstance(exc, HotseatError) else "the evaluator is not installed"
+        st.warning(f"No scorecard for this session: {reason}")
+        return None
+
+
+def _skills_chart(debrief: Debrief) -> alt.Chart:
+    data = [{"skill": _label(s.skill.value), "score": s.score, "level reached": s.anchor or ""} for s in debrief.skills]
+    order = [_label(s.skill.value) for s in debrief.skills]
+    return (
+        alt.Chart(alt.Data(values=data))
+        .mark_bar()
+        .encode(
+            x=alt.X("score:Q", scale=alt.Scale(domain=[0, 5]), axis=alt.Axis(tickCount=5, title="score (1–5)")),
+            y=alt.Y("skill:N", sort=order, title=None),
+            tooltip=["skill:N", "score:Q", "level reached:N"],
+        )
+        .properties(height=220)
+    )
+
+
+def _mood_chart(debrief: Debrief) -> alt.LayerChart | alt.FacetChart:
+    rows: list[dict[str, Any]] = []
+    for p in debrief.curve:
+        rows.append({"turn": p.turn, "measure": "anger", "value": p.anger, "note": p.note or ""})
+        rows.append({"turn": p.turn, "measure": "trust", "value": p.trust, "note": p.note or ""})
+    x = alt.X("turn:Q", axis=alt.Axis(tickMinStep=1, title="your turn (0 = their opening)"))
+    y = alt.Y("value:Q", scale=alt.Scale(domain=[0, 10]), title="0–10")
+    colour = alt.Color("measure:N", scale=alt.Scale(domain=["anger", "trust"], range=["#e45756", "#4c78a8"]))
+    lines = alt.Chart(alt.Data(values=rows)).mark_line().encode(x=x, y=y, color=colour)
+    moved = [
+        {"turn": p.turn, "value": p.anger, "change": f"{p.delta_anger:+.1f}", "note": p.note or ""}
+        for p in debrief.moving_points()
+    ]
+    points = (
+        alt.Chart(alt.Data(values=moved))
+        .mark_point(size=120, filled=True, color="#e45756")
+        .encode(x=x, y=y, tooltip=["turn:Q", "change:N", "note:N"])
+    )
+    layers: list[alt.Chart] = [lines, points]
+    if debrief.phases.switch_turn is not None:
+        switch = [{"turn": debrief.phases.switch_turn, "label": "started solving"}]
+        rule = alt.Chart(alt.Data(values=switch)).mark_rule(strokeDash=[4, 3], color="#333")
+        layers.append(rule.encode(x="turn:Q", tooltip=["label:N"]))
+    return alt.layer(*layers).properties(height=260)
+
+
+def _grader_name(evaluator: str) -> str:
+    """The evaluator key ("offline" or "llm:<model>") in words."""
+    if evaluator.startswith("llm:"):
+        return f"the LLM judge ({evaluator.removeprefix('llm:')})"
+    return "the offline evaluator" if evaluator == "offline" else evaluator
+
+
+def _header(debrief: Debrief) -> None:
+    st.subheader("Debrief")
+    graded = f"Graded by {_grader_name(debrief.evaluator)}." if debrief.evaluator else "Not graded."
+    st.caption(graded + (" *Assisted*: you used the coach's hint." if debrief.assisted else ""))
+    if debrief.fallback_reason:
+        st.info(debrief.fallback_reason)
+
+
+def _skills(debrief: Debrief) -> None:
+    if not debrief.skills:
+        return
+    st.altair_chart(_skills_chart(debrief), width="stretch")
+    for s in debrief.skills:
+        with st.expander(f"{_label(s.skill.value).capitalize()} — {s.score}/5"):
+            if s.anchor:
+                st.markdown(f"**Level reached:** {_one_line(s.anchor)}")
+            if s.reasoning:
+                st.caption(_one_line(s.reasoning))
+            for quote in s.evidence:
+                st.markdown(f"> {_one_line(quote)}")
+            if not s.evidence:
+                st.caption("Nothing you said showed this skill.")
+            if s.better:
+                st.markdown(f"**Try saying:** {_one_line(s.better)}")
+
+
+def _flags(debrief: Debrief) -> None:
+    st.markdown("**Flags**")
+    if not debrief.flags:
+        st.caption("No flags raised.")
+        return
+    for f in debrief.flags:
+        why = f" — {_one_line(f.why)}" if f.why else ""
+        st.markdown(f"- **{_label(f.flag.value)}** · turn {f.turn}: “{_one_line(f.quote)}”{why}")
+
+
+def _mood(debrief: Debrief) -> None:
+    st.markdown("**Their mood, turn by turn**")
+    if debrief.curve:
+        st.altair_chart(_mood_chart(debrief), width="stretch")
+    for p in debrief.moving_points():
+        st.caption(f"Turn {p.turn}: anger {p.delta_anger:+.1f}" + (f" — {_one_line(p.note)}" if p.note else ""))
+    sentence = debrief.phases.summary()
+    (st.warning if debrief.phases.too_soon else st.markdown)(sentence)
+
+
+def _downloads(session: PracticeSession, debrief: Debrief) -> None:
+    left, mid, right = st.columns(3)
+    stem = f"hotseat-{session.id}"
+    left.download_button(
+        "JSON", session_to_json(session), f"{stem}.json", key=f"debrief-json-{session.id}", on_click="ignore"
+    )
+    mid.download_button(
+        "Markdown",
+        session_to_markdown(session, customer_name=debrief.customer_name),
+        f"{stem}.md",
+        key=f"debrief-md-{session.id}",
+        on_click="ignore",
+    )
+    right.download_button(
+        "HTML report",
+        session_report_html(session, debrief),
+        f"{stem}.html",
+        mime="text/html",
+        key=f"debrief-html-{session.id}",
+        on_click="ignore",
+    )
+
+
+def render_debrief(svc: Services, session: PracticeSession) -> Debrief | None:
+    """Render the debrief of a session (grading it once, then reusing the stored grade)."""
+    try:
+        persona, scenario = svc.engine.persona_and_scenario(session)
+    except HotseatError as exc:  # e.g. its persona file was removed since
+        st.warning(f"No debrief for this session: {exc.user_message()}")
+        return None
+    evaluation = _evaluation(svc, session, list(scenario.facts))
+    debrief = build_debrief(session, persona, scenario, evaluation)
+    _header(debrief)
+    _skills(debrief)
+    _flags(debrief)
+    _mood(debrief)
+    _downloads(session, debrief)
+    return debrief
