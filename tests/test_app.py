@@ -74,3 +74,39 @@ def test_refresh_resumes_the_session(app: AppTest) -> None:
     fresh.run()
     assert not fresh.exception
     assert [m.name for m in fresh.chat_message] == ["assistant", "user", "assistant"]
+
+
+def test_coach_hint_marks_the_session_assisted(app: AppTest) -> None:
+    at = _start(app)
+    at.button(key="hint").click().run()
+    assert not at.exception
+    hint = at.info[0].value
+    assert hint
+    at.chat_input(key="chat").set_value("That sounds really frustrating. What happened?").run()
+    from hotseat.ui.state import services
+
+    session = services().store.list_sessions()[0]
+    assert session.assisted
+    assert session.trainee_turns()[0].hint_used
+    assert hint not in " ".join(t.text for t in session.turns)  # the hint never enters the transcript
+
+
+def test_try_again_from_a_turn_branches_and_keeps_the_original(app: AppTest) -> None:
+    at = _start(app)
+    at.chat_input(key="chat").set_value("Let me look at the system.").run()
+    at.chat_input(key="chat").set_value("Okay. Tell me what happened.").run()
+    from hotseat.ui.state import services
+
+    original = services().store.list_sessions()[0]
+    at.button(key=f"retry_from_{original.id}_1").click().run()
+    assert not at.exception
+    branch_id = at.query_params["session"]
+    branch_id = branch_id[0] if isinstance(branch_id, list) else branch_id
+    assert branch_id != original.id
+    branch = services().store.load_session(branch_id)
+    assert branch.parent_id == original.id and len(branch.turns) == 1
+    at.chat_input(key="chat").set_value("That sounds awful, and it should not have happened.").run()
+    assert not at.exception
+    assert len(services().store.load_session(original.id).turns) == 5  # the original is untouched
+    assert any("Compare with your first try" in e.label for e in at.expander)
+

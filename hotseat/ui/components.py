@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from hotseat.mood import MoodState
@@ -39,8 +41,11 @@ def scenario_brief(scenario: Scenario) -> None:
     st.markdown(f"**What happened:** {scenario.what_happened}")
 
 
-def transcript(session: PracticeSession, customer_name: str) -> None:
-    """Render the conversation as chat messages; the trainee's turns carry the mood note."""
+def transcript(session: PracticeSession, customer_name: str, *, on_retry: Callable[[int], None] | None = None) -> None:
+    """Render the conversation as chat messages; the trainee's turns carry the mood note.
+
+    With `on_retry`, each trainee turn gets a "Try again from here" button calling it with the turn index.
+    """
     for turn in session.turns:
         if turn.role == "customer":
             with st.chat_message("assistant", avatar="😠"):
@@ -51,6 +56,10 @@ def transcript(session: PracticeSession, customer_name: str) -> None:
                 st.markdown(as_text(turn.text))
                 if turn.note:
                     st.caption(turn.note)
+                if on_retry is not None and st.button(
+                    "↩ Try again from here", key=f"retry_from_{session.id}_{turn.index}", type="tertiary"
+                ):
+                    on_retry(turn.index)
 
 
 def ending_banner(session: PracticeSession) -> None:

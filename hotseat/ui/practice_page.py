@@ -81,7 +81,11 @@ def _conversation(svc: Services, state: UiState, session: PracticeSession) -> No
     with st.expander("Your brief", expanded=len(session.turns) <= 1):
         components.scenario_brief(scenario)
     components.mood_meter(session.mood)
-    components.transcript(session, scenario.customer.name)
+    if session.parent_id:
+        _comparison(svc, session)
+    components.transcript(
+        session, scenario.customer.name, on_retry=lambda index: _try_again(svc, state, session, index)
+    )
 
     if state.error:
         st.error(state.error)
@@ -92,7 +96,11 @@ def _conversation(svc: Services, state: UiState, session: PracticeSession) -> No
             st.rerun()
     if session.ended:
         components.ending_banner(session)
+        from hotseat.ui.debrief_view import render_debrief
+
+        render_debrief(svc, session)
         return
+    _coach(svc, state, session)
     if state.refused_text:
         st.text_area("Your message (not sent yet: edit it and send again)", state.refused_text, key="refused_text")
 
@@ -108,7 +116,7 @@ def _conversation(svc: Services, state: UiState, session: PracticeSession) -> No
     except HotseatError as exc:
         state.error = exc.user_message()
         st.rerun()
-    state.error = state.refused_text = None
+    state.error = state.refused_text = state.hint = None
     state.hint_pending = False
     with st.chat_message("user"):
         st.markdown(components.as_text(session.turns[-1].text))
@@ -129,3 +137,47 @@ def _stream_reply(svc: Services, state: UiState, session: PracticeSession, name:
             state.error = None
         except ProviderError as exc:
             state.error = exc.user_message()
+
+
+def _coach(svc: Services, state: UiState, session: PracticeSession) -> None:
+    """The coach hint button; a session where a hint was used is marked assisted."""
+    from hotseat.coach import coach_hint
+
+    if st.button("💡 Coach hint", key="hint", help="A suggestion for your next message. Marks the session assisted."):
+        persona, scenario = svc.engine.persona_and_scenario(session)
+        model = getattr(svc.engine.customer, "model", None)
+        state.hint = coach_hint(session, persona, scenario, model=model)
+        state.hint_pending = True
+    if state.hint and state.hint_pending:
+        st.info(state.hint, icon="💡")
+
+
+def _try_again(svc: Services, state: UiState, session: PracticeSession, index: int) -> None:
+    """Branch the session at a trainee turn and continue on the new path."""
+    from hotseat.branching import branch_session
+
+    try:
+        branch = branch_session(svc.engine, session, index)
+    except HotseatError as exc:
+        state.error = exc.user_message()
+        st.rerun()
+    remember_session(state, branch.id)
+    state.error = state.refused_text = state.hint = None
+    state.hint_pending = False
+    st.rerun()
+
+
+def _comparison(svc: Services, session: PracticeSession) -> None:
+    """Compare a retry with the path it branched from."""
+    from hotseat.ui.branch_view import render_compare
+
+    try:
+        original = svc.engine.load(session.parent_id or "")
+    except HotseatError:
+        return
+    st.caption(f"You are trying again from turn {session.branched_at} of an earlier conversation.")
+    if len(session.trainee_turns()) > len(
+        [t for t in original.turns[: session.branched_at or 0] if t.role == "trainee"]
+    ):
+        with st.expander("Compare with your first try", expanded=session.ended):
+            render_compare(svc, original, session)
