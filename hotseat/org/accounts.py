@@ -1,0 +1,253 @@
+"""Accounts: roles, local accounts with argon2 password hashes, sign-in, and the single local user."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from hotseat.errors import AccessDenied, AuthenticationError, InputError, NotFoundError
+from hotseat.storage import Store
+from hotseat.storage.schema import UserRow
+from hotseat.storage.store import LOCAL_USER
+
+USERNAME_RULE = "3–64 characters: letters a-z, digits and . _ - @ +, starting with a letter or digit"
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@+-]{2,63}$")
+MIN_PASSWORD, MAX_PASSWORD = 8, 256
+_SIGN_IN_FAILED = "The username or password is wrong."
+
+
+class Role(StrEnum):
+    """What a user may do: practise (trainee), review a cohort's sessions (grader), run cohorts (admin)."""
+
+    TRAINEE = "trainee"
+    GRADER = "grader"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The user acting: passed explicitly to every function of hotseat.org."""
+
+    id: int
+    username: str
+    role: Role
+    display_name: str = ""
+
+    @property
+    def is_local(self) -> bool:
+        """True for the single local user of individual practice (no account)."""
+        return self.username == LOCAL_USER
+
+    @property
+    def label(self) -> str:
+        """The name to show: display name, else username."""
+        return self.display_name or self.username
+
+
+@cache
+def password_hasher() -> PasswordHasher:
+    """The argon2id hasher (argon2-cffi's RFC 9106 defaults), built on first use."""
+    return PasswordHasher()
+
+
+@cache
+def _dummy_hash() -> str:
+    return password_hasher().hash("not a password: only here so unknown users take as long")
+
+
+def actor_of(row: UserRow) -> Actor:
+    """The Actor for a users row."""
+    return Actor(id=row.id, username=row.username, role=Role(row.role), display_name=row.display_name)
+
+
+def normalise_username(raw: str) -> str:
+    """The username in canonical form (trimmed, lower case); raises InputError if it breaks the rules."""
+    username = raw.strip().lower()
+    if not _USERNAME.fullmatch(username):
+        raise InputError(f"{raw.strip()!r} is not a valid username.", hint=f"Usernames are {USERNAME_RULE}.")
+    if username == LOCAL_USER:
+        raise InputError(
+            f"The username {LOCAL_USER!r} is reserved for individual practice.", hint="Choose another username."
+        )
+    return username
+
+
+def check_password(password: str, *, username: str = "") -> None:
+    """Raise InputError unless the password is acceptable (length, not blank, not the username)."""
+    if len(password) < MIN_PASSWORD or not password.strip():
+        raise InputError("The password is too short.", hint=f"Use at least {MIN_PASSWORD} characters.")
+    if len(password) > MAX_PASSWORD:
+        raise InputError("The password is too long.", hint=f"Use at most {MAX_PASSWORD} characters.")
+    if username and password.strip().lower() == username:
+        raise InputError("The password is the same as the username.", hint="Choose a password others cannot guess.")
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of `password`."""
+    return password_hasher().hash(password)
+
+
+def _admin_row(db: Session, actor: Actor) -> UserRow:
+    row = db.get(UserRow, actor.id)
+    if row is None or row.username != actor.username:
+        raise AccessDenied("Your account no longer exists.", hint="Sign in again.")
+    if row.role != Role.ADMIN:
+        raise AccessDenied("Only an admin can manage accounts.", hint="Ask an admin of your organisation.")
+    return row
+
+
+def _insert_user(db: Session, username: str, password: str | None, role: Role, display_name: str) -> UserRow:
+    if db.scalar(select(UserRow.id).where(UserRow.username == username)) is not None:
+        raise InputError(f"The username {username!r} is already taken.", hint="Choose another username.")
+    row = UserRow(
+        username=username,
+        display_name=display_name.strip()[:200],
+        role=role.value,
+        password_hash=hash_password(password) if password is not None else None,
+    )
+    db.add(row)
+    db.flush()
+    return row
+
+
+def _create(store: Store, username: str, password: str | None, role: Role, display_name: str) -> Actor:
+    name = normalise_username(username)
+    if password is not None:
+        check_password(password, username=name)
+    try:
+        with store.transaction() as db:
+            return actor_of(_insert_user(db, name, password, role, display_name))
+    except IntegrityError as exc:  # the same username created at the same moment elsewhere
+        raise InputError(f"The username {name!r} is already taken.", hint="Choose another username.") from exc
+
+
+def create_user(
+    store: Store, actor: Actor, username: str, password: str, *, role: Role | str = Role.TRAINEE, display_name: str = ""
+) -> Actor:
+    """An admin creates a local account with any role."""
+    with store.transaction() as db:
+        _admin_row(db, actor)
+    return _create(store, username, password, Role(role), display_name)
+
+
+def register_trainee(store: Store, username: str, password: str, *, display_name: str = "") -> Actor:
+    """Self-service sign-up: always a trainee (graders and admins are made by an admin)."""
+    return _create(store, username, password, Role.TRAINEE, display_name)
+
+
+def bootstrap_admin(store: Store, username: str, password: str, *, display_name: str = "") -> Actor:
+    """Create the first admin; refused once any admin exists."""
+    with store.transaction() as db:
+        if db.scalar(select(func.count()).select_from(UserRow).where(UserRow.role == Role.ADMIN)):
+            raise AccessDenied("An admin already exists.", hint="Ask that admin to create your account.")
+    return _create(store, username, password, Role.ADMIN, display_name)
+
+
+def authenticate(store: Store, username: str, password: str) -> Actor:
+    """Sign in with a local account; rehashes the password if the hasher's parameters have changed."""
+    hasher = password_hasher()
+    name = username.strip().lower()
+    with store.transaction() as db:
+        row = db.scalar(select(UserRow).where(UserRow.username == name)) if name != LOCAL_USER else None
+        stored = row.password_hash if row is not None else None
+        try:
+            hasher.verify(stored or _dummy_hash(), password[:MAX_PASSWORD])
+        except (VerificationError, InvalidHashError):
+            stored = None
+        if row is None or stored is None:
+            raise AuthenticationError(_SIGN_IN_FAILED, hint="Check both and try again.")
+        if hasher.check_needs_rehash(stored):
+            row.password_hash = hasher.hash(password)
+        return actor_of(row)
+
+
+def change_password(store: Store, actor: Actor, current: str, new: str) -> None:
+    """The user changes their own password (the current one is checked first)."""
+    authenticate(store, actor.username, current)
+    check_password(new, username=actor.username)
+    with store.transaction() as db:
+        row = db.get(UserRow, actor.id)
+        if row is None:
+            raise AccessDenied("Your account no longer exists.", hint="Sign in again.")
+        row.password_hash = hash_password(new)
+
+
+def set_password(store: Store, actor: Actor, user_id: int, new: str) -> None:
+    """An admin sets another user's password (e.g. a forgotten one)."""
+    with store.transaction() as db:
+        _admin_row(db, actor)
+        row = db.get(UserRow, user_id)
+        if row is None or row.username == LOCAL_USER:
+            raise NotFoundError(f"No user with id {user_id}.")
+        check_password(new, username=row.username)
+        row.password_hash = hash_password(new)
+
+
+def set_role(store: Store, actor: Actor, user_id: int, role: Role | str) -> Actor:
+    """An admin changes a user's role; the last admin cannot be demoted."""
+    new_role = Role(role)
+    with store.transaction() as db:
+        _admin_row(db, actor)
+        row = db.get(UserRow, user_id)
+        if row is None or row.username == LOCAL_USER:
+            raise NotFoundError(f"No user with id {user_id}.")
+        if row.role == Role.ADMIN and new_role != Role.ADMIN:
+            admins = db.scalar(select(func.count()).select_from(UserRow).where(UserRow.role == Role.ADMIN))
+            if admins == 1:
+                raise InputError("This is the last admin.", hint="Make someone else an admin first.")
+        row.role = new_role.value
+        return actor_of(row)
+
+
+def local_actor(store: Store) -> Actor:
+    """The single local user of individual practice (no account, no password)."""
+    user_id = store.local_user_id()
+    with store.transaction() as db:
+        row = db.get(UserRow, user_id)
+        if row is None:  # pragma: no cover - created just above
+            raise NotFoundError("The local user is missing.")
+        return actor_of(row)
+
+
+def actor_by_id(store: Store, user_id: int) -> Actor:
+    """The user with this id, as an Actor (to restore a signed-in user from the id a page kept)."""
+    with store.transaction() as db:
+        row = db.get(UserRow, user_id)
+        if row is None:
+            raise NotFoundError(f"No user with id {user_id}.", hint="Sign in again.")
+        return actor_of(row)
+
+
+def identity_actor(store: Store, username: str, *, display_name: str = "") -> Actor:
+    """The account for an identity already verified by single sign-on (created as a trainee on first use)."""
+    name = normalise_username(username)
+    with store.transaction() as db:
+        row = db.scalar(select(UserRow).where(UserRow.username == name))
+        if row is not None:
+            return actor_of(row)
+    try:
+        return _create(store, name, None, Role.TRAINEE, display_name)
+    except InputError:  # created by a parallel sign-in a moment ago
+        with store.transaction() as db:
+            row = db.scalar(select(UserRow).where(UserRow.username == name))
+            if row is None:
+                raise
+            return actor_of(row)
+
+
+def list_users(store: Store, actor: Actor, *, role: Role | str | None = None) -> list[Actor]:
+    """Every account (admins only), by username; the local user is left out."""
+    with store.transaction() as db:
+        _admin_row(db, actor)
+        query = select(UserRow).where(UserRow.username != LOCAL_USER).order_by(UserRow.username)
+        if role is not None:
+            query = query.where(UserRow.role == Role(role).value)
+        return [actor_of(r) for r in db.scalars(query)]
