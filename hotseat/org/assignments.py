@@ -1,0 +1,338 @@
+"""Assignments: what a cohort must practise, each trainee's status, and the sessions that are attempts at it.
+
+An attempt is a practice session linked to the assignment. It is finished when the conversation
+ended or the trainee submitted it for review; the first `attempts_counted` finished attempts count,
+and the assignment is done once that many are finished.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hotseat.errors import InputError, NotFoundError
+from hotseat.org.access import current_user, is_cohort_grader, require_role
+from hotseat.org.accounts import Actor, Role
+from hotseat.org.cohorts import cohort_row
+from hotseat.org.timeutil import aware, due_moment, now_utc
+from hotseat.personas import Difficulty, PersonaLibrary
+from hotseat.practice import PracticeSession
+from hotseat.storage import Store
+from hotseat.storage.schema import AssignmentRow, AssignmentSessionRow, CohortMemberRow, CohortRow, SessionRow
+
+if TYPE_CHECKING:
+    from hotseat.engine import PracticeEngine
+
+MAX_ATTEMPTS_COUNTED = 20
+
+
+class AssignmentStatus(StrEnum):
+    """Where a trainee stands on one assignment."""
+
+    NOT_STARTED = "not started"
+    IN_PROGRESS = "in progress"
+    DONE = "done"
+    OVERDUE = "overdue"
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One assignment of a cohort."""
+
+    id: int
+    cohort_id: int
+    title: str
+    persona_id: str
+    scenario_id: str
+    difficulty: Difficulty
+    due_at: datetime | None
+    attempts_counted: int
+    created_at: datetime
+
+    def closed(self, now: datetime | None = None) -> bool:
+        """True once the due date has passed."""
+        return self.due_at is not None and (now or now_utc()) > self.due_at
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One session played for an assignment."""
+
+    session_id: str
+    assignment_id: int
+    user_id: int
+    attempt: int
+    started_at: datetime
+    finished: bool
+    submitted: bool
+    counted: bool = False
+
+
+@dataclass(frozen=True)
+class AssignmentProgress:
+    """A trainee's status on one assignment, with their attempts (oldest first)."""
+
+    assignment: Assignment
+    cohort_name: str
+    status: AssignmentStatus
+    attempts: tuple[Attempt, ...] = field(default_factory=tuple)
+
+    @property
+    def finished(self) -> int:
+        """How many attempts are finished."""
+        return sum(a.finished for a in self.attempts)
+
+
+def assignment_of(row: AssignmentRow) -> Assignment:
+    """The Assignment for a row."""
+    return Assignment(
+        id=row.id,
+        cohort_id=row.cohort_id,
+        title=row.title,
+        persona_id=row.persona_id,
+        scenario_id=row.scenario_id,
+        difficulty=Difficulty(row.difficulty),
+        due_at=aware(row.due_at) if row.due_at else None,
+        attempts_counted=row.attempts_counted,
+        created_at=aware(row.created_at),
+    )
+
+
+def mark_counted(attempts: list[Attempt], attempts_counted: int) -> list[Attempt]:
+    """The attempts in order, the first `attempts_counted` finished ones marked as counted."""
+    ordered = sorted(attempts, key=lambda a: (a.attempt, a.started_at))
+    out: list[Attempt] = []
+    counted = 0
+    for a in ordered:
+        counts = a.finished and counted < attempts_counted
+        counted += counts
+        out.append(replace(a, counted=counts))
+    return out
+
+
+def status_of(assignment: Assignment, attempts: list[Attempt], now: datetime | None = None) -> AssignmentStatus:
+    """Done once enough attempts are finished; overdue past the due date; in progress once started."""
+    if sum(a.finished for a in attempts) >= assignment.attempts_counted:
+        return AssignmentStatus.DONE
+    if assignment.closed(now):
+        return AssignmentStatus.OVERDUE
+    return AssignmentStatus.IN_PROGRESS if attempts else AssignmentStatus.NOT_STARTED
+
+
+def attempts_by_trainee(db: Session, assignment_ids: list[int]) -> dict[tuple[int, int], list[Attempt]]:
+    """Every attempt at these assignments, keyed by (assignment id, user id), counted ones marked."""
+    found: dict[tuple[int, int], list[Attempt]] = defaultdict(list)
+    if not assignment_ids:
+        return found
+    query = (
+        select(AssignmentSessionRow, SessionRow.user_id, SessionRow.status)
+        .join(SessionRow, SessionRow.id == AssignmentSessionRow.session_id)
+        .where(AssignmentSessionRow.assignment_id.in_(assignment_ids), SessionRow.user_id.is_not(None))
+    )
+    for link, owner, status in db.execute(query):
+        user_id = int(owner or 0)  # never 0: sessions without an owner are filtered out above
+        finished = status != "active" or link.submitted_at is not None
+        attempt = Attempt(
+            session_id=link.session_id,
+            assignment_id=link.assignment_id,
+            user_id=user_id,
+            attempt=link.attempt,
+            started_at=aware(link.linked_at),
+            finished=finished,
+            submitted=link.submitted_at is not None,
+        )
+        found[(link.assignment_id, user_id)].append(attempt)
+    limits = dict(
+        db.execute(
+            select(AssignmentRow.id, AssignmentRow.attempts_counted).where(AssignmentRow.id.in_(assignment_ids))
+        ).all()
+    )
+    return defaultdict(list, {key: mark_counted(value, limits[key[0]]) for key, value in found.items()})
+
+
+def create_assignment(
+    store: Store,
+    actor: Actor,
+    cohort_id: int,
+    *,
+    personas: PersonaLibrary,
+    persona_id: str,
+    scenario_id: str | None = None,
+    difficulty: Difficulty | str = Difficulty.UPSET,
+    due: datetime | date | None = None,
+    attempts_counted: int = 1,
+    title: str = "",
+) -> Assignment:
+    """An admin sets an assignment; persona and scenario must exist (unknown ids suggest the closest)."""
+    persona = personas.get(persona_id)
+    scenario = persona.scenario(scenario_id)
+    try:
+        level = Difficulty(difficulty)
+    except ValueError as exc:
+        choices = ", ".join(d.value for d in Difficulty)
+        raise InputError(f"Unknown difficulty {difficulty!r}.", hint=f"Choose one of {choices}.") from exc
+    if not 1 <= attempts_counted <= MAX_ATTEMPTS_COUNTED:
+        raise InputError(
+            f"Attempts that count must be 1–{MAX_ATTEMPTS_COUNTED}, not {attempts_counted}.",
+            hint="Most assignments count one attempt.",
+        )
+    due_at = due_moment(due)
+    if due_at is not None and due_at <= now_utc():
+        raise InputError("The due date has already passed.", hint="Pick a date in the future.")
+    name = " ".join(title.split()) or f"{persona.title}: {scenario.title}"
+    with store.transaction() as db:
+        admin = require_role(db, actor, Role.ADMIN, doing="set assignments")
+        cohort_row(db, cohort_id)
+        row = AssignmentRow(
+            cohort_id=cohort_id,
+            title=name[:200],
+            persona_id=persona.id,
+            scenario_id=scenario.id,
+            difficulty=level.value,
+            due_at=due_at,
+            attempts_counted=attempts_counted,
+            created_by=admin.id,
+        )
+        db.add(row)
+        db.flush()
+        return assignment_of(row)
+
+
+def _visible_assignment(db: Session, actor: Actor, assignment_id: int) -> tuple[AssignmentRow, bool]:
+    """The assignment and whether the actor is a trainee in its cohort; NotFoundError if not visible."""
+    user = current_user(db, actor)
+    row = db.get(AssignmentRow, assignment_id)
+    if row is not None:
+        role = db.scalar(
+            select(CohortMemberRow.role).where(
+                CohortMemberRow.cohort_id == row.cohort_id, CohortMemberRow.user_id == user.id
+            )
+        )
+        if role == Role.TRAINEE:
+            return row, True
+        if is_cohort_grader(db, user, row.cohort_id):
+            return row, False
+    raise NotFoundError(f"No assignment with id {assignment_id}.", hint="Pick one of the assignments listed for you.")
+
+
+def get_assignment(store: Store, actor: Actor, assignment_id: int) -> Assignment:
+    """An assignment, for members of its cohort."""
+    with store.transaction() as db:
+        row, _ = _visible_assignment(db, actor, assignment_id)
+        return assignment_of(row)
+
+
+def list_assignments(store: Store, actor: Actor, cohort_id: int) -> list[Assignment]:
+    """A cohort's assignments by due date, for its members, graders and admins."""
+    with store.transaction() as db:
+        user = current_user(db, actor)
+        cohort_row(db, cohort_id)
+        member = db.scalar(
+            select(func.count())
+            .select_from(CohortMemberRow)
+            .where(CohortMemberRow.cohort_id == cohort_id, CohortMemberRow.user_id == user.id)
+        )
+        if not member and not is_cohort_grader(db, user, cohort_id):
+            raise NotFoundError(f"No cohort with id {cohort_id}.", hint="Pick one of the cohorts listed for you.")
+        rows = db.scalars(select(AssignmentRow).where(AssignmentRow.cohort_id == cohort_id).order_by(AssignmentRow.id))
+        return sorted((assignment_of(r) for r in rows), key=_due_order)
+
+
+def _due_order(a: Assignment) -> tuple[bool, datetime, int]:
+    return (a.due_at is None, a.due_at or a.created_at, a.id)
+
+
+def assignments_for(store: Store, actor: Actor, *, now: datetime | None = None) -> list[AssignmentProgress]:
+    """The actor's own assignments in every cohort they joined as a trainee, with status, by due date."""
+    with store.transaction() as db:
+        user = current_user(db, actor)
+        query = (
+            select(AssignmentRow, CohortRow.name)
+            .join(CohortRow, CohortRow.id == AssignmentRow.cohort_id)
+            .join(CohortMemberRow, CohortMemberRow.cohort_id == CohortRow.id)
+            .where(CohortMemberRow.user_id == user.id, CohortMemberRow.role == Role.TRAINEE.value)
+        )
+        rows = db.execute(query).all()
+        attempts = attempts_by_trainee(db, [r.id for r, _ in rows])
+        progress = []
+        for row, cohort_name in rows:
+            assignment = assignment_of(row)
+            mine = attempts.get((row.id, user.id), [])
+            progress.append(AssignmentProgress(assignment, cohort_name, status_of(assignment, mine, now), tuple(mine)))
+        return sorted(progress, key=lambda p: _due_order(p.assignment))
+
+
+def _closed_error(assignment: Assignment) -> InputError:
+    when = assignment.due_at.strftime("%d %B %Y at %H:%M UTC") if assignment.due_at else ""
+    return InputError(
+        f"The assignment '{assignment.title}' closed on {when}.",
+        hint="Ask your trainer to extend it; you can still practise this customer on your own.",
+    )
+
+
+def _startable(db: Session, actor: Actor, assignment_id: int, now: datetime | None) -> Assignment:
+    row, is_trainee = _visible_assignment(db, actor, assignment_id)
+    if not is_trainee:
+        raise InputError("Only trainees of the cohort practise its assignments.", hint="Graders review them.")
+    assignment = assignment_of(row)
+    if assignment.closed(now):
+        raise _closed_error(assignment)
+    return assignment
+
+
+def _link(db: Session, session_id: str, assignment_id: int, user_id: int) -> Attempt:
+    previous = db.scalar(
+        select(func.count())
+        .select_from(AssignmentSessionRow)
+        .join(SessionRow, SessionRow.id == AssignmentSessionRow.session_id)
+        .where(AssignmentSessionRow.assignment_id == assignment_id, SessionRow.user_id == user_id)
+    )
+    link = AssignmentSessionRow(session_id=session_id, assignment_id=assignment_id, attempt=int(previous or 0) + 1)
+    db.add(link)
+    db.flush()
+    return Attempt(session_id, assignment_id, user_id, link.attempt, aware(link.linked_at), False, False)
+
+
+def start_assignment(
+    engine: PracticeEngine, actor: Actor, assignment_id: int, *, now: datetime | None = None
+) -> PracticeSession:
+    """A trainee starts an attempt: a new session with the assignment's customer, linked to it."""
+    store = engine.store
+    with store.transaction() as db:
+        assignment = _startable(db, actor, assignment_id, now)
+    session = engine.start(assignment.persona_id, assignment.scenario_id, assignment.difficulty, user_id=actor.id)
+    with store.transaction() as db:
+        _link(db, session.id, assignment.id, actor.id)
+    return session
+
+
+def link_session(
+    store: Store, actor: Actor, session_id: str, assignment_id: int, *, now: datetime | None = None
+) -> Attempt:
+    """A trainee counts one of their own sessions (same customer, scenario, difficulty) as an attempt."""
+    with store.transaction() as db:
+        assignment = _startable(db, actor, assignment_id, now)
+        session = db.get(SessionRow, session_id)
+        if session is None or session.user_id != actor.id:
+            raise NotFoundError(f"No session {session_id!r}.", hint="Pick one of your own sessions.")
+        existing = db.get(AssignmentSessionRow, session_id)
+        if existing is not None:
+            if existing.assignment_id == assignment_id:
+                submitted = existing.submitted_at is not None
+                return Attempt(
+                    session_id, assignment_id, actor.id, existing.attempt, aware(existing.linked_at), False, submitted
+                )
+            raise InputError("This session already counts for another assignment.", hint="Start a new session.")
+        wanted = (assignment.persona_id, assignment.scenario_id, assignment.difficulty.value)
+        if (session.persona_id, session.scenario_id, session.difficulty) != wanted:
+            raise InputError(
+                "This session is not with the assignment's customer, scenario and difficulty.",
+                hint=f"Start the assignment '{assignment.title}' instead.",
+            )
+        return _link(db, session_id, assignment_id, actor.id)
