@@ -1,0 +1,124 @@
+"""Migrations on SQLite: up and down cleanly, agree with the ORM schema, and keep practice data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Connection, Engine, inspect, text
+from sqlalchemy.exc import IntegrityError
+
+from hotseat.storage import migrate
+from hotseat.storage.schema import Base
+from hotseat.storage.store import make_engine
+
+PRACTICE_TABLES = {"users", "sessions", "turns", "evaluations"}
+COHORT_TABLES = {"cohorts", "cohort_members", "assignments", "assignment_sessions", "reviews", "review_scores"}
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Engine:
+    return make_engine(f"sqlite:///{tmp_path / 'migrations.db'}")
+
+
+def tables(engine: Engine) -> set[str]:
+    """The database's tables, without Alembic's own."""
+    return set(inspect(engine).get_table_names()) - {"alembic_version"}
+
+
+def revision(engine: Engine) -> str | None:
+    """The revision the database is at."""
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def schema_differences(engine: Engine) -> list[object]:
+    """What autogenerate would change to make the database match the ORM (empty when they agree)."""
+    with engine.connect() as conn:
+        return list(compare_metadata(MigrationContext.configure(conn), Base.metadata))
+
+
+def insert(conn: Connection, table: str, **row: object) -> None:
+    """Insert one row with plain SQL (the ORM may be ahead of the revision under test)."""
+    columns = ", ".join(row)
+    values = ", ".join(f":{c}" for c in row)
+    conn.execute(text(f"INSERT INTO {table} ({columns}) VALUES ({values})"), row)
+
+
+def test_head_creates_every_table_and_matches_the_orm_schema(engine: Engine) -> None:
+    migrate.upgrade(engine)
+    assert revision(engine) == "0002"
+    assert tables(engine) == PRACTICE_TABLES | COHORT_TABLES
+    assert schema_differences(engine) == []
+
+
+def test_down_to_0001_drops_only_the_cohort_tables_and_up_again_restores_them(engine: Engine) -> None:
+    migrate.upgrade(engine)
+    migrate.downgrade(engine, "0001")
+    assert revision(engine) == "0001" and tables(engine) == PRACTICE_TABLES
+    migrate.upgrade(engine)
+    assert tables(engine) == PRACTICE_TABLES | COHORT_TABLES and schema_differences(engine) == []
+
+
+def test_all_the_way_down_and_up(engine: Engine) -> None:
+    migrate.upgrade(engine)
+    migrate.downgrade(engine, "base")
+    assert tables(engine) == set() and revision(engine) is None
+    migrate.upgrade(engine)
+    assert revision(engine) == "0002"
+
+
+DAY = "2026-01-01 00:00:00"
+
+
+def test_upgrading_a_0001_database_keeps_its_practice_sessions(engine: Engine) -> None:
+    migrate.upgrade(engine, "0001")
+    with engine.begin() as conn:
+        insert(conn, "users", id=1, username="local", display_name="", role="trainee", created_at=DAY)
+        insert(
+            conn,
+            "sessions",
+            id="s1",
+            user_id=1,
+            persona_id="p",
+            scenario_id="sc",
+            difficulty="upset",
+            provider="scripted",
+            status="active",
+            assisted=False,
+            state="{}",
+            created_at=DAY,
+            updated_at=DAY,
+        )
+    migrate.upgrade(engine)
+    with engine.begin() as conn:
+        assert conn.execute(text("SELECT id FROM sessions")).scalars().all() == ["s1"]
+        insert(conn, "cohorts", id=1, name="c", join_code="ABCDEFGH", created_at=DAY)
+        insert(
+            conn,
+            "assignments",
+            cohort_id=1,
+            title="t",
+            persona_id="p",
+            scenario_id="sc",
+            difficulty="upset",
+            created_at=DAY,
+        )
+        insert(conn, "assignment_sessions", session_id="s1", assignment_id=1, attempt=1, linked_at=DAY)
+        assert conn.execute(text("SELECT attempts_counted FROM assignments")).scalar() == 1  # server default
+    migrate.downgrade(engine, "0001")  # with cohort data in place
+    with engine.begin() as conn:
+        assert conn.execute(text("SELECT id FROM sessions")).scalars().all() == ["s1"]
+
+
+def test_the_database_refuses_scores_off_the_scale_and_unknown_member_roles(engine: Engine) -> None:
+    migrate.upgrade(engine)
+    with engine.begin() as conn:
+        insert(conn, "users", id=1, username="u", display_name="", role="trainee", created_at=DAY)
+        insert(conn, "cohorts", id=1, name="c", join_code="ABCDEFGH", created_at=DAY)
+    with pytest.raises(IntegrityError, match="CHECK constraint failed"), engine.begin() as conn:
+        insert(conn, "cohort_members", cohort_id=1, user_id=1, role="owner", joined_at=DAY)
+    with pytest.raises(IntegrityError, match="CHECK constraint failed"), engine.begin() as conn:
+        insert(conn, "review_scores", review_id=1, skill="empathy", evaluator_score=3, grader_score=7, comment="")
