@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import importlib.util
 import io
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -38,6 +39,8 @@ from hotseat.org.csv_io import export_progress_csv, export_sessions_csv, import_
 from hotseat.org.dashboard import cohort_dashboard
 from hotseat.org.reviews import submit_for_review
 from hotseat.storage.schema import CohortMemberRow, UserRow
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -295,3 +298,14 @@ def test_a_malformed_import_names_the_row_and_adds_nobody(world: World, text: st
 def test_only_admins_import_users(world: World) -> None:
     with pytest.raises(AccessDenied):
         import_users_csv(world.store, world.grader, "username\nfay\n")
+
+
+# -- many trainees at once --------------------------------------------------------------------
+def test_the_load_test_loses_no_turn_on_sqlite(tmp_path: Path) -> None:
+    spec = importlib.util.spec_from_file_location("hotseat_load_test", ROOT / "benchmarks" / "load_test.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    figures = module.run(trainees=8, turns=3, database_url=f"sqlite:///{tmp_path / 'load.db'}")
+    assert (figures["errors"], figures["turns_lost"]) == (0, 0), figures["first_error"]
+    assert figures["trainee_turns_stored"] == 24 and figures["sessions_graded"] == 8
