@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Protocol
 from evaluators.results import Evaluation
 from evaluators.skills import Skill
 from evaluators.transcript import Transcript
-from hotseat.errors import EvaluationError, ProviderError
+from hotseat.errors import EvaluationError, HotseatError, ProviderError
 from hotseat.providers.base import ChatModel
 
 if TYPE_CHECKING:
@@ -45,7 +45,15 @@ def make_grader(
         return grade_offline
     from evaluators.judge import make_llm_judge
 
-    judge = make_llm_judge(model=model, rubrics=rubrics, max_attempts=max_attempts)
+    try:
+        judge = make_llm_judge(model=model, rubrics=rubrics, max_attempts=max_attempts)
+    except HotseatError as exc:  # a missing rubric or prompt file: grade, and say why not by the judge
+        reason = f"LLM judge could not be set up ({exc.message}); graded by the offline evaluator instead."
+
+        def grade_unjudged(transcript: Transcript, *, facts: Sequence[str] = ()) -> Evaluation:
+            return _offline(transcript, facts).model_copy(update={"fallback_reason": reason})
+
+        return grade_unjudged
 
     def grade_with_fallback(transcript: Transcript, *, facts: Sequence[str] = ()) -> Evaluation:
         try:

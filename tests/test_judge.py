@@ -399,3 +399,13 @@ def test_grader_falls_back_when_the_server_keeps_failing(openai_server: Any, ope
     result = grader_module.grade(TRANSCRIPT, model=OpenAIChatModel(openai_settings, model="test-model"))
     assert result.evaluator == "offline"
     assert result.fallback_reason and "could not be reached" in result.fallback_reason
+
+
+def test_grader_falls_back_when_the_judge_cannot_be_set_up(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOTSEAT_PROMPTS_DIR", str(tmp_path))  # no judge.yaml there
+    model = FakeChatModel()
+    result = grader_module.grade(TRANSCRIPT, model=model)
+    assert result.evaluator == "offline"
+    assert result.fallback_reason and "could not be set up" in result.fallback_reason
+    assert "judge.yaml" in result.fallback_reason
+    assert model.history == []
