@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import math
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +21,7 @@ from hotseat.org.cohorts import add_grader
 from hotseat.org.reviews import Review, ReviewedSkill, SkillDecision, submit_for_review, submit_review
 
 SCALE = [1, 2, 3, 4, 5]
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def sklearn_qwk(a: list[int], b: list[int]) -> float:
@@ -145,3 +147,24 @@ def test_calibration_over_a_cohorts_reviews(world: World) -> None:
         calibration_report(world.store, world.other_grader, cohort_id=world.cohort.id)
     with pytest.raises(AccessDenied):
         calibration_report(world.store, world.alice)
+
+
+def test_the_demo_cohort_seeds_and_yields_a_kappa_for_every_skill(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fast_passwords(monkeypatch)
+    spec = importlib.util.spec_from_file_location("seed_demo_cohort", ROOT / "scripts" / "seed_demo_cohort.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    result = module.seed(url)
+    assert result["reviews"] == 2 * result["reviewed_sessions"] > 10
+    for skill in Skill:
+        figures = result["kappas"][skill.value]
+        assert (
+            figures["evaluator_pairs"] == result["reviews"] and figures["grader_pairs"] == result["reviewed_sessions"]
+        )
+        assert figures["evaluator_vs_graders"] is not None and figures["grader_vs_grader"] is not None
+    assert len(result["evaluator_disagrees_most"]) == 3
+    assert module.main(["--database-url", url]) == 1  # not a fresh database: refused, nothing added

@@ -7,7 +7,7 @@ names the evaluation it reviewed (evaluations themselves are never overwritten e
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -105,12 +105,12 @@ class ReviewSheet:
     reviews: tuple[Review, ...]
 
 
-def offline_grade(session: PracticeSession) -> Evaluation:
+def offline_grade(session: PracticeSession, *, facts: Sequence[str] = ()) -> Evaluation:
     """The offline evaluator's grade (a grade from the stored turn signals while that evaluator is missing)."""
     from evaluators.grader import grade
 
     try:
-        return grade(session.to_transcript(), model=None)
+        return grade(session.to_transcript(), model=None, facts=tuple(facts))
     except ModuleNotFoundError as exc:
         if exc.name != "evaluators.offline":
             raise
