@@ -6,11 +6,15 @@ the turn does not show the skill at all. Paraphrase lives in `evaluators.paraphr
 
 from __future__ import annotations
 
+import re
+
 from evaluators.lexicon import cues
 from evaluators.readability import measure
 from evaluators.text import content_stems
 from evaluators.turn import Finding, ParsedTurn, overlaps_customer
 
+PLAIN_LIMITS = (3.6, 2.8, 2.2, 1.6)  # readability difficulty at or below each earns 2, 3, 4, 5
+LONGEST_SENTENCE_WORDS = 40  # one sentence longer than this loses a point
 _SPECIFIC_REASON = ("because", "especially", "after", "when you", "given", "with ", "since", "that you", "about")
 
 
@@ -24,34 +28,50 @@ def _quote(text: str, limit: int = 50) -> str:
 
 
 def detect_empathy(turn: ParsedTurn) -> Finding | None:
-    """Naming the customer's feelings, tied to their situation."""
+    """Showing they feel with the customer: warmth, their feeling named, tied to what happened."""
     lex = cues("empathy")
-    strong: list[int] = []
-    generic: list[int] = []
+    apology = cues("apology")
+    named: list[int] = []  # their feeling named ("that sounds exhausting")
+    warm: list[int] = []  # explicit compassion ("I'm so sorry this happened")
+    reaction: list[int] = []  # a brief reaction ("I'm sorry." "Oh no.")
+    generic: list[int] = []  # "I understand", platitudes
     for i, s in enumerate(turn.normalised):
         if i in turn.flagged_sentences:
             continue
-        feeling = lex.has("feeling", s)
-        if lex.has("own_emotion", s) or (feeling and lex.has("frame", s)):
-            strong.append(i)
+        owning = apology.has("ownership", s) or bool(re.search(r"sorry (that |for )?(we|i|our|my)\b", s))
+        if lex.has("feeling", s) and lex.has("frame", s) and not owning:
+            named.append(i)
+        if lex.has("warm", s) and not owning:
+            warm.append(i)
+        elif lex.has("reaction", s) or lex.has("warm", s):
+            reaction.append(i)
         elif lex.has("generic", s):
             generic.append(i)
-    if not strong:
+    shown = sorted(set(named + warm))
+    if not shown:
+        if reaction:
+            return Finding(
+                3, "A brief reaction to what happened, without naming how they feel.", turn.sentences[reaction[0]]
+            )
         if generic:
             return Finding(2, 'A general "I understand" without naming how they feel.', turn.sentences[generic[0]])
         return None
     specific = [
-        i for i in strong if overlaps_customer(turn.sentences[i], turn, ignore=_feeling_stems(turn.normalised[i]))
+        i for i in shown if overlaps_customer(turn.sentences[i], turn, ignore=_feeling_stems(turn.normalised[i]))
     ]
-    lead = specific[0] if specific else strong[0]
-    score = 3 + bool(specific) + (len(strong) >= 2 or bool(specific and lex.has("intensity", turn.normalised[lead])))
-    feeling = (lex.first("feeling", turn.normalised[lead]) or "how they feel").strip()
+    lead = (specific or named or warm)[0]
+    score = 3 + bool(specific) + (len(shown) + len(reaction) >= 2 or bool(warm)) if named else 4
+    score = min(score, 5)
+    feeling = (lex.first("feeling", turn.normalised[lead]) or "").strip()
+    named_part = f" ({feeling})" if feeling else ""
     notes = {
-        3: f"You named their feeling ({feeling}).",
-        4: f"You named their feeling ({feeling}) and tied it to what happened to them.",
-        5: f"You named their feeling ({feeling}), tied it to their situation, and stayed with it.",
+        3: f"You named how they feel{named_part}.",
+        4: f"You showed you feel for them{named_part}, about what happened to them."
+        if specific
+        else f"You showed you feel for them{named_part}.",
+        5: f"You named how they feel{named_part}, tied it to what happened, and stayed with it.",
     }
-    return Finding(min(score, 5), notes[min(score, 5)], turn.sentences[lead])
+    return Finding(score, notes[score], turn.sentences[lead])
 
 
 def detect_validation(turn: ParsedTurn) -> Finding | None:
@@ -154,12 +174,9 @@ def detect_plain_language(turn: ParsedTurn) -> tuple[Finding | None, list[str], 
     strong = [p for s in turn.normalised for p in flags.find("doublespeak_strong", s)]
     jargon = [p for s in turn.normalised for p in flags.find("jargon", s)]
     r = measure(turn.text)
-    difficulty = r.grade + 4 * r.difficult_word_share
-    score = (
-        5 if difficulty <= 7 else 4 if difficulty <= 9.5 else 3 if difficulty <= 12 else 2 if difficulty <= 15 else 1
-    )
+    score = 1 + sum(r.difficulty <= limit for limit in PLAIN_LIMITS)
     reasons = []
-    if r.mean_sentence_words > 25 or r.longest_sentence_words > 40:
+    if r.longest_sentence_words > LONGEST_SENTENCE_WORDS:
         score -= 1
         reasons.append(f"sentences up to {r.longest_sentence_words} words")
     if corporate:

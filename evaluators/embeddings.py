@@ -79,6 +79,11 @@ def similarity(a: Sequence[str], b: Sequence[str]) -> np.ndarray:
     return encode(a) @ encode(b).T
 
 
+def tokenizer() -> Any:
+    """The model's word-piece tokenizer (a `tokenizers.Tokenizer`)."""
+    return _load().tokenizer
+
+
 def warm_up() -> None:
     """Load the model now (e.g. at app start) so the first turn is fast."""
     encode(["warm up"])

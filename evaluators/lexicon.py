@@ -12,6 +12,7 @@ from hotseat.datafiles import StrictModel, load_yaml_model
 from hotseat.errors import EvaluationError
 
 LEXICON_DIR = Path(__file__).resolve().parent / "lexicons"
+MEMO_SIZE = 20_000  # (group, sentence) results kept; cleared when full
 
 
 class Lexicon(StrictModel):
@@ -42,10 +43,12 @@ class CueSet:
         self.lexicon = lexicon
         self._compiled = {
             group: re.compile(
-                "|".join(f"(?<![a-z0-9])(?:{p})(?![a-z0-9])" for p in patterns), re.IGNORECASE | re.MULTILINE
+                "(?<![a-z0-9])(?:" + "|".join(f"(?:{p})" for p in patterns) + ")(?![a-z0-9])",
+                re.IGNORECASE | re.MULTILINE,
             )
             for group, patterns in lexicon.cues.items()
         }
+        self._memo: dict[tuple[str, str], list[str]] = {}
 
     def groups(self) -> list[str]:
         """The cue group names."""
@@ -60,7 +63,14 @@ class CueSet:
                 f"Lexicon {self.lexicon.name!r} has no cue group {group!r}.",
                 hint=f"Add it to {LEXICON_DIR / (self.lexicon.name + '.yaml')}.",
             ) from None
-        return [m.group(0) for m in pattern.finditer(text)]
+        key = (group, text)
+        found = self._memo.get(key)
+        if found is None:
+            found = [m.group(0) for m in pattern.finditer(text)]
+            if len(self._memo) > MEMO_SIZE:
+                self._memo.clear()
+            self._memo[key] = found
+        return list(found)
 
     def has(self, group: str, text: str) -> bool:
         """True when any phrase of `group` occurs in `text`."""

@@ -1,37 +1,96 @@
-"""Paraphrase by meaning: does a trainee sentence restate what the customer said?
+"""Paraphrase: does a trainee sentence restate what the customer said, in the trainee's words?
 
-Meaning comes from the shipped sentence-embedding model; a reflective frame ("it sounds
-like…", "so you're saying…") and the second person make a restatement explicit. A frame
-around the wrong content (other numbers, an added "not", nothing the customer said) is a
-distortion: the customer feels misheard.
+Two things make a restatement. Its form: a reflective frame ("it sounds like…", "so you're
+saying…") or a statement about the customer in the second person that is neither a question
+nor advice ("You were home all afternoon and nothing came."). And its meaning: the sentence
+must be close, by the shipped sentence-embedding model, to something the customer said. A
+framed restatement of something the customer did not say (other numbers, an added "not",
+nothing they said at all) is a distortion: the customer feels misheard.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import cache
 
 from rapidfuzz import fuzz
 
 from evaluators import embeddings
 from evaluators.lexicon import cues
-from evaluators.text import content_stems, normalise, numbers, words
+from evaluators.text import STOPWORDS, content_stems, normalise, numbers, words
 from evaluators.turn import Finding, ParsedTurn
 
-SIM_POINT = 0.52  # a customer sentence counts as restated at or above this similarity
-SIM_LOOSE = 0.42  # with a frame or in the second person, this is enough for a simple restatement
-SIM_DISTORTED = 0.30  # a framed restatement below this matches nothing the customer said
+SIM_LINK = 0.30  # content similarity at which a reflective sentence is about what the customer said
+SIM_POINT = 0.50  # content similarity at which a customer sentence counts as restated
+SIM_DISTORTED = 0.22  # a framed claim below this matches nothing the customer said
 PARROT_RATIO = 90  # rapidfuzz ratio at which a "restatement" is a verbatim echo
-_SECOND_PERSON = frozenset({"you", "your", "you're", "you've", "you'd", "you'll", "yours", "yourself"})
-_NEGATIONS = frozenset({"not", "no", "never", "nothing", "none", "nobody", "cannot"})
+FLIP_RATIO = 75  # near-identical content words with the negation flipped is a distortion
+ECHO_WORDS = 6  # a declarative this short that shares their words is an echo of them
+SUBJECT_WINDOW = 10  # "you"/"your" this early in the sentence makes it about them
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_SUBJECTS = _words("you you're you've you'd your yourself")
+_IMPERATIVE = _words("try consider make remember don't do please let's go take call check keep stop start give get be")
+_NEGATIONS = _words("not no never nothing none nobody cannot")
+_SELF = _words("i i'm i've i'd i'll my me we we're we've we'll our us")
+_OTHER_SUBJECTS = _words("he she they it this that there it's that's there's he's she's they're these those")
+_WH = _words("what how why when where which who whose whom")
+_AUX = _words("do does did is are was were can could would will should have has had else often much many")
+_CONDITIONS = _words("if unless whenever once")
 
 
 @dataclass(frozen=True)
 class _Sentence:
     index: int
-    best: float
-    best_unit: int
-    framed: bool
-    second_person: bool
+    form: int  # 2 framed, 1 second-person statement, 0 neither
+    link: float  # best content similarity to a customer sentence
+    unit: int  # which customer sentence
+
+
+@cache
+def _lead() -> re.Pattern[str]:
+    patterns = cues("paraphrase").lexicon.cues["lead"]
+    return re.compile(r"^(?:(?:" + "|".join(patterns) + r")(?![a-z0-9])[\s,\-—–.!:]*)+")
+
+
+def _content(text: str) -> str:
+    return " ".join(w for w in words(text) if w not in STOPWORDS) or text
+
+
+def reflective_form(norm: str) -> int:
+    """How a sentence is built: 2 reflective frame, 1 statement about them, -1 short echo, 0 other.
+
+    A statement about their side is declarative (or a declarative said as a question:
+    "so that's three days with no call back?"), is not advice or an instruction, and speaks
+    of them ("you", "your"). An echo is a short fragment picking up their words ("Three days.").
+    """
+    lex = cues("paraphrase")
+    body = _lead().sub("", norm)
+    tokens = words(body)
+    if not tokens:
+        return 0
+    if lex.has("question_start", tokens[0]) and norm.rstrip().endswith("?"):
+        return 2 if lex.has("claim", norm) else 0  # "what I hear is that you...?" still restates
+    if lex.has("frame", norm):
+        return 2
+    if lex.has("advice", norm) or tokens[0] in _IMPERATIVE or tokens[0] in _SELF:
+        return 0
+    if lex.has("question_start", tokens[0]) and (tokens[0] not in _WH or _AUX & set(tokens[1:3])):
+        return 0  # "do you...", "how often do you..." without a question mark is still a question
+    if tokens[0] in _CONDITIONS:
+        return 0  # "if you...", "when you..." set up advice, not a restatement
+    if _SUBJECTS & set(tokens[:SUBJECT_WINDOW]):
+        return 1
+    if re.match(r"^(and )?so\b", norm) and len(tokens) >= 2 and not lex.has("question_start", tokens[0]):
+        return 1  # "So the parcel never came." sums up their side
+    if len(tokens) <= ECHO_WORDS and tokens[0] not in _OTHER_SUBJECTS:
+        return -1
+    return 0
 
 
 def _negated(text: str) -> bool:
@@ -42,87 +101,92 @@ def _distortion(sentence: str, sources: list[str], turn: ParsedTurn) -> str | No
     extra = numbers(sentence) - numbers(turn.customer_text)
     if extra and numbers(turn.customer_text):
         return f"the customer never said {', '.join(sorted(extra))}"
-    if len(content_stems(sentence)) >= 2 and all(_negated(sentence) != _negated(s) for s in sources):
-        return "it flips what the customer said"
+    for source in sources:
+        same_words = fuzz.token_sort_ratio(_content(sentence), _content(source)) >= FLIP_RATIO
+        if same_words and _negated(sentence) != _negated(source):
+            return "it flips what the customer said"
     return None
 
 
 def detect_paraphrase(turn: ParsedTurn) -> tuple[Finding | None, bool]:
     """(finding, misheard) for this turn's restatements of the customer's words."""
     lex = cues("paraphrase")
-    if not turn.customer or not turn.sentences:
+    if not turn.sentences:
         return None, False
-    candidates = [i for i, s in enumerate(turn.sentences) if len(content_stems(s)) >= 1]
+    usable = [i for i in range(len(turn.sentences)) if i not in turn.flagged_sentences]
+    forms = {i: reflective_form(turn.normalised[i]) for i in usable}
+    candidates = [i for i in usable if forms[i]]
     if not candidates:
+        generic = next((i for i in usable if lex.has("generic_frame", turn.normalised[i])), None)
+        if generic is not None:
+            return Finding(2, "You said you heard them, but not what you heard.", turn.sentences[generic]), False
         return None, False
-    sims = embeddings.similarity([turn.sentences[i] for i in candidates], turn.customer)
-    rows: list[_Sentence] = []
-    for row, i in enumerate(candidates):
-        norm = turn.normalised[i]
-        unit = int(sims[row].argmax())
-        rows.append(
-            _Sentence(
-                index=i,
-                best=float(sims[row, unit]),
-                best_unit=unit,
-                framed=lex.has("frame", norm),
-                second_person=bool(_SECOND_PERSON & set(words(norm))),
-            )
-        )
 
-    restated = [
-        r
-        for r in rows
-        if r.index not in turn.flagged_sentences
-        and _restates(r)
-        and (r.framed or not turn.sentences[r.index].rstrip().endswith("?"))
-    ]
-    framed = [r for r in rows if r.framed and r.index not in turn.flagged_sentences]
-    for r in framed:
-        near = [turn.customer[j] for j in range(len(turn.customer)) if sims[rows.index(r), j] >= SIM_LOOSE]
-        why = _distortion(turn.sentences[r.index], near, turn) if near else None
-        if r.best < SIM_DISTORTED and not restated and lex.has("claim", turn.normalised[r.index]):
+    if not turn.customer:  # nothing of theirs to compare with: credit the form alone, modestly
+        best_form = max(candidates, key=lambda i: forms[i])
+        note = "You reflected back to them (there was little of theirs to compare with)."
+        return Finding(1 + max(1, forms[best_form]), note, turn.sentences[best_form]), False
+    sims = embeddings.similarity(
+        [_content(turn.sentences[i]) for i in candidates], [_content(c) for c in turn.customer]
+    )
+    rows = [_Sentence(i, forms[i], float(sims[k].max()), int(sims[k].argmax())) for k, i in enumerate(candidates)]
+    for k, r in enumerate(rows):
+        if r.form != 2 or not lex.has("claim", turn.normalised[r.index]):
+            continue
+        near = [turn.customer[j] for j in range(len(turn.customer)) if sims[k, j] >= SIM_POINT]
+        why = _distortion(turn.sentences[r.index], near, turn) if r.link >= SIM_DISTORTED else None
+        if r.link < SIM_DISTORTED:
             why = "it restates something the customer did not say"
         if why:
             return Finding(1, f"Your restatement distorts their words: {why}.", turn.sentences[r.index]), True
 
-    if not restated:
-        generic = next((i for i, n in enumerate(turn.normalised) if lex.has("generic_frame", n)), None)
-        if generic is not None:
-            note = "You said you heard them, but did not say back what you heard."
-            return Finding(2, note, turn.sentences[generic]), False
+    strengths = {r.index: _strength(r, turn) for r in rows}
+    scored = [r for r in rows if strengths[r.index] >= 2]
+    if not scored:
         return None, False
-
-    best = max(restated, key=lambda r: (r.framed, r.best))
+    best = max(scored, key=lambda r: (strengths[r.index], r.link))
     evidence = turn.sentences[best.index]
-    source = turn.customer[best.best_unit]
+    source = turn.customer[best.unit]
     if fuzz.ratio(normalise(evidence), normalise(source)) >= PARROT_RATIO:
         return Finding(2, "You repeated their words back verbatim rather than in your own words.", evidence), False
-
-    points = {r.best_unit for r in restated if r.best >= SIM_LOOSE}
-    points |= {j for r in restated for j in range(len(turn.customer)) if float(sims[rows.index(r), j]) >= SIM_POINT}
-    adds_meaning = any(
-        lex.has("impact", turn.normalised[r.index]) or cues("empathy").has("feeling", turn.normalised[r.index])
-        for r in restated
-    )
-    score = 3
-    if (best.framed and best.best >= SIM_POINT) or len(points) >= 2:
-        score = 4
-    if score == 4 and ((len(points) >= 2 and adds_meaning) or len(points) >= 3):
-        score = 5
+    score = strengths[best.index]
+    clear = [r for r in scored if strengths[r.index] >= 3]
+    if len(clear) >= 2:
+        score += 1
+    if score == 4 and len(clear) >= 1:
+        points = {r.unit for r in clear}
+        meaning = any(_adds_meaning(turn.normalised[r.index]) for r in clear)
+        if meaning and (len(points) >= 2 or (best.form == 2 and best.link >= SIM_POINT)):
+            score = 5
+    score = min(score, 5)
     what = _short(source)
     notes = {
-        3: f"You restated one point they made ({what}).",
+        2: f"You touched on what they said ({what}) without clearly restating it.",
+        3: f"You restated a point they made ({what}).",
         4: f"You restated their point in your own words ({what}).",
-        5: f"You restated {len(points)} of their points and what they meant for them ({what}).",
+        5: f"You restated their points and what they meant for them ({what}).",
     }
     return Finding(score, notes[score], evidence), False
 
 
-def _restates(r: _Sentence) -> bool:
-    if r.best >= SIM_POINT and (r.framed or r.second_person):
-        return True
-    return r.best >= SIM_LOOSE and r.framed
+def _strength(r: _Sentence, turn: ParsedTurn) -> int:
+    """How clearly one sentence restates the customer: 0 (not at all) to 4 (framed and on point)."""
+    shared = len(content_stems(turn.sentences[r.index]) & content_stems(turn.customer[r.unit]))
+    if r.form == 2:
+        return 4 if r.link >= SIM_LINK else 3 if r.link >= SIM_DISTORTED else 2
+    if r.form == 1 and (r.link >= SIM_POINT or shared >= 2):
+        return 3
+    if r.form == 1 or (r.form == -1 and shared >= 1):
+        return 2  # about them, but not clearly about what they said
+    return 0
+
+
+def _adds_meaning(norm: str) -> bool:
+    return cues("paraphrase").has("impact", norm) or cues("empathy").has("feeling", norm)
+
+
+def _shares_words(turn: ParsedTurn, index: int) -> bool:
+    return bool(content_stems(turn.sentences[index]) & content_stems(turn.customer_text))
 
 
 def _short(text: str, limit: int = 60) -> str:

@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 
 from evaluators.text import content_stems, normalise, sentences, words
 
-RECENT_CUSTOMER_TURNS = 3  # how far back a paraphrase may reach
+RECENT_CUSTOMER_TURNS = 3  # a paraphrase may reach this far back...
+ENOUGH_CUSTOMER_SENTENCES = 4  # ...or further, past short replies ("Yeah."), until it has this many
+FURTHEST_CUSTOMER_TURNS = 8
 MAX_CUSTOMER_SENTENCES = 24
 
 
@@ -40,10 +42,14 @@ class ParsedTurn:
 def parse_turn(text: str, customer_said: list[str], facts: list[str]) -> ParsedTurn:
     """Split the turn and the recent customer turns into sentences."""
     sents = sentences(text)
-    recent = customer_said[-RECENT_CUSTOMER_TURNS:]
     customer: list[str] = []
-    for turn in reversed(recent):  # newest first, so the cap keeps the freshest
-        customer.extend(s for s in sentences(turn) if len(content_stems(s)) >= 2)
+    reach = 0
+    for turn in reversed(customer_said[-FURTHEST_CUSTOMER_TURNS:]):  # newest first
+        if reach >= RECENT_CUSTOMER_TURNS and len(customer) >= ENOUGH_CUSTOMER_SENTENCES:
+            break
+        customer.extend(s for s in sentences(turn) if content_stems(s))
+        reach += 1
+    recent = customer_said[-reach:] if reach else []
     customer = customer[:MAX_CUSTOMER_SENTENCES]
     customer.extend(f for f in facts if f.strip())
     return ParsedTurn(

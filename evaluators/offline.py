@@ -1,0 +1,165 @@
+"""The offline evaluator: `read_turn` on every trainee turn, then a session grade per skill.
+
+No LLM and no network: always available, a few milliseconds per transcript. Per skill the
+session score is the best the trainee showed (the average, for plain language), less what
+their flags undid (an accusation undoes empathy and validation, a non-apology caps the
+apology...). Evidence is the trainee's own sentences, verbatim.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from evaluators.results import Evaluation, SkillScore, TurnGrade
+from evaluators.rubric import load_rubrics
+from evaluators.signals import TurnContext, TurnSignals, read_turn
+from evaluators.skills import Flag, Skill
+from evaluators.suggest import suggestion_for
+from evaluators.transcript import Transcript
+from hotseat.errors import EvaluationError, InputError
+
+EVALUATOR = "offline"
+MAX_EVIDENCE = 3
+# A flag anywhere in the session costs these skills a point (or caps them): what the flag undid.
+PENALTIES: dict[Flag, tuple[Skill, ...]] = {
+    Flag.ACCUSATION: (Skill.EMPATHY, Skill.VALIDATION),
+    Flag.POLICY_HIDING: (Skill.VALIDATION, Skill.VALUES),
+    Flag.TRANSACTIONAL: (Skill.VALUES,),
+    Flag.DOUBLESPEAK: (Skill.PLAIN_LANGUAGE,),
+}
+CAPS: dict[Flag, tuple[Skill, int]] = {Flag.NON_APOLOGY: (Skill.APOLOGY, 3)}
+WHY_ABSENT = {
+    Skill.EMPATHY: "The trainee never named or acknowledged how the customer felt.",
+    Skill.PARAPHRASE: "The trainee never restated what the customer said.",
+    Skill.VALIDATION: "The trainee never said the customer's reaction made sense.",
+    Skill.APOLOGY: "The trainee never apologised or owned a mistake.",
+    Skill.PLAIN_LANGUAGE: "No trainee turn had enough English words to judge.",
+    Skill.VALUES: "The trainee never connected the fix to the relationship or the customer's goals.",
+}
+
+
+@dataclass
+class _Read:
+    """One graded trainee turn."""
+
+    index: int
+    text: str
+    signals: TurnSignals
+    skipped: str | None = None
+
+
+@dataclass
+class _Session:
+    reads: list[_Read] = field(default_factory=list)
+    customer_said: list[str] = field(default_factory=list)
+
+
+def _read_all(transcript: Transcript, facts: Sequence[str]) -> _Session:
+    session = _Session()
+    customer_said: list[str] = []
+    felt_heard = False
+    number = 0
+    for index, turn in enumerate(transcript.turns):
+        if turn.role == "customer":
+            if turn.text.strip():
+                customer_said.append(turn.text)
+            continue
+        number += 1
+        context = TurnContext(
+            customer_said=tuple(customer_said), facts=tuple(facts), felt_heard=felt_heard, trainee_turn_number=number
+        )
+        try:
+            signals = read_turn(turn.text, context)
+        except InputError as exc:
+            session.reads.append(_Read(index, turn.text, TurnSignals(), skipped=exc.message))
+            continue
+        session.reads.append(_Read(index, turn.text, signals))
+        heard = any(signals.shows(s) for s in (Skill.EMPATHY, Skill.PARAPHRASE, Skill.VALIDATION))
+        felt_heard = felt_heard or (heard and not signals.misheard)
+    session.customer_said = customer_said
+    return session
+
+
+def _turn_label(read: _Read) -> str:
+    return f"Turn {read.index + 1}"
+
+
+def _skill_score(skill: Skill, session: _Session, flags: list[Flag]) -> SkillScore:
+    rubric = load_rubrics()[skill]
+    shown = [r for r in session.reads if skill in r.signals.skills]
+    if skill is Skill.PLAIN_LANGUAGE and shown:
+        mean = sum(r.signals.skills[skill] for r in shown) / len(shown)
+        score = int(mean + 0.5)
+    else:
+        score = max((r.signals.skills[skill] for r in shown), default=1)
+    reasons = [
+        f"{_turn_label(r)}: {r.signals.notes.get(skill.value, '')}" for r in shown if r.signals.notes.get(skill.value)
+    ]
+    for flag, skills in PENALTIES.items():
+        if flag in flags and skill in skills and score > 1:
+            score -= 1
+            reasons.append(f"Minus one for {flag.value.replace('_', ' ')} elsewhere in the conversation.")
+    if (cap := CAPS.get(next((f for f in CAPS if f in flags), Flag.INJECTION))) and cap[0] is skill and score > cap[1]:
+        score = cap[1]
+        reasons.append(f"Capped at {cap[1]}: a non-apology elsewhere undercut it.")
+    if skill is Skill.PARAPHRASE and any(r.signals.misheard for r in session.reads):
+        last_misheard = max(r.index for r in session.reads if r.signals.misheard)
+        if not any(r.index > last_misheard and r.signals.shows(skill) for r in session.reads) and score > 2:
+            score = 2
+            reasons.append("Capped at 2: a restatement distorted what the customer said, and was not put right.")
+    if not shown:
+        reasons.insert(0, WHY_ABSENT[skill])
+    level = rubric.level(score)
+    reasoning = f"{' '.join(reasons)} Overall: {level.label.lower()} - {level.anchor}".strip()
+    evidence = _evidence(skill, shown, session.reads)
+    suggestion = "" if score == 5 else suggestion_for(rubric, session.customer_said)
+    return SkillScore(skill=skill, reasoning=reasoning, score=score, evidence=evidence, suggestion=suggestion)
+
+
+_NEGATIVE_EVIDENCE: dict[Skill, tuple[Flag, ...]] = {
+    Skill.EMPATHY: (Flag.JUMPS_TO_SOLUTION, Flag.ACCUSATION),
+    Skill.VALIDATION: (Flag.ACCUSATION, Flag.POLICY_HIDING),
+    Skill.APOLOGY: (Flag.NON_APOLOGY,),
+    Skill.PLAIN_LANGUAGE: (Flag.DOUBLESPEAK,),
+    Skill.VALUES: (Flag.TRANSACTIONAL, Flag.POLICY_HIDING),
+    Skill.PARAPHRASE: (),
+}
+
+
+def _evidence(skill: Skill, shown: list[_Read], reads: list[_Read]) -> list[str]:
+    """Verbatim trainee sentences: the best turns first, then what worked against the skill."""
+    quotes: list[str] = []
+    for read in sorted(shown, key=lambda r: -r.signals.skills[skill]):
+        quote = read.signals.evidence.get(skill.value)
+        if quote and quote in read.text and quote not in quotes:
+            quotes.append(quote)
+    for read in reads:
+        for flag in _NEGATIVE_EVIDENCE[skill]:
+            quote = read.signals.evidence.get(flag.value)
+            if flag in read.signals.flags and quote and quote in read.text and quote not in quotes:
+                quotes.append(quote)
+    return quotes[:MAX_EVIDENCE]
+
+
+def grade_offline(transcript: Transcript, *, facts: Sequence[str] = ()) -> Evaluation:
+    """Grade a whole transcript without an LLM: every skill, per-turn grades and session flags."""
+    if not any(t.role == "trainee" for t in transcript.turns):
+        raise EvaluationError(
+            f"Transcript {transcript.id!r} has no trainee turns to grade.",
+            hint='Add turns with "role": "trainee" (the person practising).',
+        )
+    session = _read_all(transcript, facts)
+    if all(r.skipped for r in session.reads):
+        raise EvaluationError(
+            f"Transcript {transcript.id!r}: no trainee turn could be graded ({session.reads[0].skipped}).",
+            hint="Each trainee turn needs some text, at most 20,000 characters.",
+        )
+    flags: list[Flag] = []
+    for read in session.reads:
+        flags.extend(f for f in read.signals.flags if f not in flags)
+    skills = [_skill_score(skill, session, flags) for skill in Skill]
+    turns = [
+        TurnGrade(index=r.index, skills=dict(r.signals.skills), flags=list(r.signals.flags)) for r in session.reads
+    ]
+    return Evaluation(evaluator=EVALUATOR, skills=skills, flags=flags, turns=turns)
