@@ -143,7 +143,7 @@ def seed(database_url: str, *, rng_seed: int = 7) -> dict[str, Any]:
         for item in review_queue(store, grader):
             evaluation = store.latest_evaluation(item.session_id) or {}
             scores = {s["skill"]: int(s["score"]) for s in evaluation.get("skills", [])}
-            decisions = {}
+            decisions: dict[str, SkillDecision] = {}
             for skill in Skill:
                 given = _simulated_score(rng, scores[skill.value], LEANINGS[grader.username].get(skill.value, 0))
                 delta = given - scores[skill.value]

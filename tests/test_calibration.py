@@ -94,7 +94,7 @@ def test_the_report_pairs_evaluator_with_graders_and_graders_with_each_other() -
         ]
         for i in range(len(evaluator))
     }
-    evidence = {2: {Skill.EMPATHY: ("that sounds frustrating",)}}
+    evidence: dict[int, dict[Skill, tuple[str, ...]]] = {2: {Skill.EMPATHY: ("that sounds frustrating",)}}
     report = calibrate(reviews, evidence)
     empathy = report.skill(Skill.EMPATHY)
     assert empathy.evaluator_pairs == 12 and empathy.grader_pairs == 6

@@ -124,8 +124,8 @@ def test_a_review_keeps_the_evaluators_score_beside_the_graders(world: World) ->
         session.id,
         {
             Skill.EMPATHY: SkillDecision(2, "Named no feeling; 'that sounds frustrating' is a formula."),
-            "values": SkillDecision(comment="Right: the loyalty line landed."),
-            "apology": 4,
+            Skill.VALUES: SkillDecision(comment="Right: the loyalty line landed."),
+            Skill.APOLOGY: 4,
         },
         comment="Good start.",
     )

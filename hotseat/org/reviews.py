@@ -46,6 +46,10 @@ class SkillDecision:
     comment: str = ""
 
 
+# Per skill (a Skill or its key: Skill is a str): a SkillDecision, a bare score, or None to accept.
+Decisions = Mapping[str, SkillDecision | int | None]
+
+
 @dataclass(frozen=True)
 class ReviewedSkill:
     """One skill of a stored review: both scores, and the grader's comment."""
@@ -224,9 +228,7 @@ def review_sheet(store: Store, actor: Actor, session_id: str) -> ReviewSheet:
     return ReviewSheet(store.load_session(session_id), evaluation, evaluation_id, reviews)
 
 
-def _decided(
-    evaluation: Evaluation, decisions: Mapping[Skill | str, SkillDecision | int | None]
-) -> list[ReviewedSkill]:
+def _decided(evaluation: Evaluation, decisions: Decisions) -> list[ReviewedSkill]:
     chosen: dict[Skill, SkillDecision] = {}
     for key, value in decisions.items():
         try:
@@ -260,7 +262,7 @@ def submit_review(
     store: Store,
     actor: Actor,
     session_id: str,
-    decisions: Mapping[Skill | str, SkillDecision | int | None] | None = None,
+    decisions: Decisions | None = None,
     *,
     comment: str = "",
 ) -> Review:
