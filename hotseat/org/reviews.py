@@ -110,17 +110,10 @@ class ReviewSheet:
 
 
 def offline_grade(session: PracticeSession, *, facts: Sequence[str] = ()) -> Evaluation:
-    """The offline evaluator's grade (a grade from the stored turn signals while that evaluator is missing)."""
+    """The offline evaluator's grade of the session (`facts`: what is true in its scenario)."""
     from evaluators.grader import grade
 
-    try:
-        return grade(session.to_transcript(), model=None, facts=tuple(facts))
-    except ModuleNotFoundError as exc:
-        if exc.name != "evaluators.offline":
-            raise
-        from hotseat.org.interim_grade import signals_evaluation
-
-        return signals_evaluation(session)
+    return grade(session.to_transcript(), model=None, facts=tuple(facts))
 
 
 def _covers(evaluation: Evaluation, session: PracticeSession) -> bool:
