@@ -11,4 +11,5 @@ so no page can show what its user may not see. Modules:
   csv_io       CSV export of a cohort, all-or-nothing CSV import of users
   reviews      submission for review, the review queue, per-skill reviews
   calibration  quadratic-weighted kappa: evaluator vs graders, grader vs grader
+  scores       per-skill scores out of stored evaluations; timeutil: UTC helpers
 """
