@@ -13,8 +13,8 @@ from evaluators.readability import measure
 from evaluators.text import content_stems
 from evaluators.turn import Finding, ParsedTurn, overlaps_customer
 
-PLAIN_LIMITS = (3.6, 2.8, 2.2, 1.6)  # readability difficulty at or below each earns 2, 3, 4, 5
-LONGEST_SENTENCE_WORDS = 40  # one sentence longer than this loses a point
+PLAIN_LIMITS = (3.0, 2.4, 1.9, 1.4)  # readability difficulty at or below each earns 2, 3, 4, 5
+LONGEST_SENTENCE_WORDS = 30  # one sentence longer than this loses a point
 _SPECIFIC_REASON = ("because", "especially", "after", "when you", "given", "with ", "since", "that you", "about")
 
 

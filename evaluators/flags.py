@@ -13,18 +13,21 @@ def detect_injection(text: str) -> list[str]:
     return cues("injection").find("strong", text.translate(_QUOTES).lower())
 
 
-def detect_policy_hiding(turn: ParsedTurn) -> tuple[int, str] | None:
-    """(sentence index, phrase) where policy is used as a wall, unless an exception follows."""
+def policy_walls(turn: ParsedTurn) -> dict[int, str]:
+    """Sentence index -> phrase, where policy is used as a wall (no exception offered right after)."""
     lex = cues("flags")
+    walls: dict[int, str] = {}
     for i, s in enumerate(turn.normalised):
         phrase = lex.first("policy_hiding", s)
-        if phrase is None:
-            continue
-        window = " ".join(turn.normalised[i : i + 2])
-        if lex.has("policy_exception", window):
-            continue
-        return i, phrase
-    return None
+        if phrase is not None and not lex.has("policy_exception", " ".join(turn.normalised[i : i + 2])):
+            walls[i] = phrase
+    return walls
+
+
+def detect_policy_hiding(turn: ParsedTurn) -> tuple[int, str] | None:
+    """(sentence index, phrase) of the first policy wall, or None."""
+    walls = policy_walls(turn)
+    return next(iter(walls.items()), None)
 
 
 def find_first(group: str, turn: ParsedTurn) -> tuple[int, str] | None:
@@ -42,7 +45,7 @@ def detect_moves(turn: ParsedTurn) -> tuple[int | None, int | None, int | None]:
     lex = cues("moves")
     solution = choice = question = None
     for i, s in enumerate(turn.normalised):
-        if solution is None and lex.has("solution", s):
+        if solution is None and i not in turn.flagged_sentences and lex.has("solution", s):
             solution = i
         if choice is None and lex.has("choice", s):
             choice = i

@@ -27,6 +27,7 @@ SIM_DISTORTED = 0.22  # a framed claim below this matches nothing the customer s
 PARROT_RATIO = 90  # rapidfuzz ratio at which a "restatement" is a verbatim echo
 FLIP_RATIO = 75  # near-identical content words with the negation flipped is a distortion
 ECHO_WORDS = 6  # a declarative this short that shares their words is an echo of them
+CHECK_WORDS = 6  # "Is that right?" and friends are at most this long
 SUBJECT_WINDOW = 10  # "you"/"your" this early in the sentence makes it about them
 
 
@@ -93,6 +94,11 @@ def reflective_form(norm: str) -> int:
     return 0
 
 
+def _is_check(norm: str) -> bool:
+    """A short question checking a restatement: "Is that right?", "Did I get that right?"."""
+    return norm.rstrip().endswith("?") and len(words(norm)) <= CHECK_WORDS and cues("paraphrase").has("frame", norm)
+
+
 def _negated(text: str) -> bool:
     return any(w in _NEGATIONS or w.endswith("n't") for w in words(text))
 
@@ -115,6 +121,9 @@ def detect_paraphrase(turn: ParsedTurn) -> tuple[Finding | None, bool]:
         return None, False
     usable = [i for i in range(len(turn.sentences)) if i not in turn.flagged_sentences]
     forms = {i: reflective_form(turn.normalised[i]) for i in usable}
+    for i in usable:  # "...four bills cleared and we charged $35 each. Is that right?" frames the sentence before
+        if i - 1 in forms and forms[i - 1] and _is_check(turn.normalised[i]):
+            forms[i - 1], forms[i] = 2, 0
     candidates = [i for i in usable if forms[i]]
     if not candidates:
         generic = next((i for i in usable if lex.has("generic_frame", turn.normalised[i])), None)

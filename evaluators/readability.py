@@ -12,6 +12,7 @@ import re
 import threading
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from pathlib import Path
 from typing import Any
 
 from evaluators import embeddings
@@ -72,7 +73,18 @@ class Readability:
         About 1 for plain chat, 2-3 for ordinary prose, 4+ for dense or bureaucratic text.
         Beats the classic formulas at ranking texts by teachers' judgements of readability.
         """
-        return 10 * self.difficult_word_share + 10 * self.rare_word_share + self.mean_sentence_words / 40
+        difficult = _shrunk(self.difficult_word_share, self.words, PLAIN_DIFFICULT_SHARE)
+        rare = _shrunk(self.rare_word_share, self.words, PLAIN_RARE_SHARE)
+        return 10 * difficult + 10 * rare + self.mean_sentence_words / 40
+
+
+PRIOR_WORDS = 12  # a short turn's word shares are pulled towards plain chat's, as if it had this many more
+PLAIN_DIFFICULT_SHARE = 0.08
+PLAIN_RARE_SHARE = 0.02
+
+
+def _shrunk(share: float, n_words: int, prior: float) -> float:
+    return (share * n_words + prior * PRIOR_WORDS) / (n_words + PRIOR_WORDS)
 
 
 @lru_cache(maxsize=2048)
@@ -90,13 +102,49 @@ def measure(text: str) -> Readability:
         grade=float(ts.flesch_kincaid_grade(text)),
         reading_ease=float(ts.flesch_reading_ease(text)),
         dale_chall=float(ts.dale_chall_readability_score(text)),
-        difficult_word_share=ts.difficult_words(text) / n_words,
+        difficult_word_share=len([w for w in ts.difficult_words_list(text, unique=True) if _really_difficult(w)])
+        / n_words,
         long_word_share=ts.polysyllabcount(text) / n_words,
         rare_word_share=rare_word_share(text),
     )
 
 
 _LETTERS = re.compile(r"[A-Za-z]+")
+_INFLECTIONS = (("ing", ""), ("ing", "e"), ("ed", ""), ("ed", "e"), ("d", ""), ("es", ""), ("s", ""), ("ies", "y"),
+                ("ied", "y"), ("ly", ""), ("er", ""), ("est", ""), ("ness", ""))  # fmt: skip
+
+
+@cache
+def _easy_words() -> frozenset[str]:
+    from textstat.backend.utils._get_lang_easy_words import get_lang_easy_words
+
+    return frozenset(get_lang_easy_words("en_US"))
+
+
+def _really_difficult(word: str) -> bool:
+    """textstat's difficult word, unless it is an everyday service word or a regular inflection of an easy one."""
+    word = word.lower()
+    if word in service_words():
+        return False
+    easy = _easy_words()
+    for suffix, restore in _INFLECTIONS:
+        if word.endswith(suffix) and len(word) > len(suffix) + 2:
+            base = word[: -len(suffix)] + restore
+            if base in easy or base in service_words():
+                return False
+            if restore == "" and len(base) > 2 and base[-1] == base[-2] and base[:-1] in easy:  # stopped -> stop
+                return False
+    return True
+
+
+SERVICE_WORDS_FILE = Path(__file__).resolve().parent / "lexicons" / "service_words.txt"
+
+
+@cache
+def service_words() -> frozenset[str]:
+    """Everyday customer-service words (refund, account...) not counted as difficult."""
+    lines = SERVICE_WORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(w.strip().lower() for line in lines if not line.startswith("#") for w in line.split())
 
 
 def rare_word_share(text: str) -> float:

@@ -9,7 +9,7 @@ from evaluators.detectors import (
     detect_validation,
     detect_values,
 )
-from evaluators.flags import detect_injection, detect_moves, detect_policy_hiding, find_first
+from evaluators.flags import detect_injection, detect_moves, detect_policy_hiding, find_first, policy_walls
 from evaluators.lexicon import cues
 from evaluators.paraphrase import detect_paraphrase
 from evaluators.signals import TurnContext, TurnSignals
@@ -43,11 +43,9 @@ def read(text: str, context: TurnContext) -> TurnSignals:
 
     turn = parse_turn(text, list(context.customer_said), list(context.facts))
     flags = cues("flags")
-    turn.flagged_sentences = {  # sentences that undercut themselves earn no skill credit
-        i
-        for i, s in enumerate(turn.normalised)
-        if cues("apology").has("non_apology", s) or flags.has("accusation", s) or flags.has("policy_hiding", s)
-    }
+    turn.flagged_sentences = {  # sentences that undercut themselves earn no skill credit (nor count as a fix)
+        i for i, s in enumerate(turn.normalised) if cues("apology").has("non_apology", s) or flags.has("accusation", s)
+    } | set(policy_walls(turn))
     solution, choice, question = detect_moves(turn)
     out.offers_solution = solution is not None
     out.offers_choice = choice is not None
