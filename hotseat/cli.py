@@ -132,21 +132,31 @@ def sessions(limit: Annotated[int, typer.Option(help="How many to list.")] = 20)
 @app.command()
 def export(
     session_id: Annotated[str, typer.Argument(help="The session id (see `hotseat sessions`).")],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="json or md.")] = "json",
+    fmt: Annotated[str, typer.Option("--format", "-f", help="json, md, or html (a printable report).")] = "json",
 ) -> None:
-    """Print a session as JSON or Markdown."""
+    """Print a session as JSON, Markdown or a printable HTML report (graded if not yet)."""
     from hotseat.export import session_to_json, session_to_markdown
     from hotseat.services import build_services
 
-    if fmt not in {"json", "md"}:
-        raise typer.BadParameter("--format must be json or md")
+    if fmt not in {"json", "md", "html"}:
+        raise typer.BadParameter("--format must be json, md or html")
     try:
         services = build_services()
         session = services.store.load_session(session_id)
-        _, scen = services.engine.persona_and_scenario(session)
+        persona, scen = services.engine.persona_and_scenario(session)
+        if fmt == "json":
+            text = session_to_json(session)
+        elif fmt == "md":
+            text = session_to_markdown(session, customer_name=scen.customer.name)
+        else:
+            from hotseat.debrief import build_debrief, evaluation_for
+            from hotseat.providers.factory import build_judge_model
+            from hotseat.report import session_report_html
+
+            evaluation = evaluation_for(services.store, session, build_judge_model(services.settings), facts=scen.facts)
+            text = session_report_html(session, build_debrief(session, persona, scen, evaluation))
     except HotseatError as exc:
         raise _fail(exc) from exc
-    text = session_to_json(session) if fmt == "json" else session_to_markdown(session, customer_name=scen.customer.name)
     sys.stdout.write(text + "\n")
 
 

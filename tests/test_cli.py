@@ -59,3 +59,7 @@ def test_export_markdown_round_trip(tmp_path: Path) -> None:
     as_json = json.loads(runner.invoke(app, ["export", session_id]).stdout)
     assert as_json["id"] == session_id and as_json["turns"][1]["role"] == "trainee"
     assert runner.invoke(app, ["export", "no-such-session"]).exit_code == 2
+    html = runner.invoke(app, ["export", session_id, "--format", "html"])
+    assert html.exit_code == 0, html.output
+    assert html.stdout.lstrip().lower().startswith("<!doctype html>")
+    assert "I&#x27;m sorry, that should not have happened." in html.stdout
