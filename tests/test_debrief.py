@@ -270,7 +270,10 @@ def test_render_debrief_under_apptest(tmp_path: Path) -> None:
 
     services.clear()
     svc = services()
-    session = play(svc.engine, [BAD[0] + " **Final** <script>alert(1)</script>", *BAD[1:]])
+    marked_up = (
+        "Our policy clearly states that **Final** basic economy fares <script>alert(1)</script> cannot be changed."
+    )
+    session = play(svc.engine, [marked_up, *BAD[1:]])
     at = AppTest.from_function(_debrief_page, default_timeout=30)
     at.query_params["session"] = session.id
     at.run()
