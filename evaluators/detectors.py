@@ -15,7 +15,10 @@ from evaluators.turn import Finding, ParsedTurn, overlaps_customer
 
 PLAIN_LIMITS = (3.0, 2.4, 1.9, 1.4)  # readability difficulty at or below each earns 2, 3, 4, 5
 LONGEST_SENTENCE_WORDS = 30  # one sentence longer than this loses a point
-_SPECIFIC_REASON = ("because", "especially", "after", "when you", "given", "with ", "since", "that you", "about")
+_SPECIFIC_REASON = (  # a validation that says why: "...after being charged twice"
+    "because", "especially", "after", "when you", "given", "with ", "since", "that you", "about",
+    "you've", "you were", "you did",
+)  # fmt: skip
 
 
 def _feeling_stems(sentence: str) -> frozenset[str]:
@@ -87,7 +90,11 @@ def detect_validation(turn: ParsedTurn) -> Finding | None:
         return None
     lead = strong[0]
     s = turn.normalised[lead]
-    reasoned = any(r in s for r in _SPECIFIC_REASON) and bool(overlaps_customer(turn.sentences[lead], turn))
+    cue_stems = content_stems(" ".join(lex.find("strong", s)))
+    concrete = len(content_stems(turn.sentences[lead]) - cue_stems) >= 3 or bool(
+        overlaps_customer(turn.sentences[lead], turn)
+    )
+    reasoned = (any(r in s for r in _SPECIFIC_REASON) or ":" in s or " - " in s) and concrete
     cue_count = sum(len(lex.find("strong", turn.normalised[i])) for i in strong)
     score = min(5, 3 + reasoned + (cue_count >= 2))
     notes = {

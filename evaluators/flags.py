@@ -9,8 +9,9 @@ _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": 
 
 
 def detect_injection(text: str) -> list[str]:
-    """Phrases aimed at the grader or the customer model rather than the customer."""
-    return cues("injection").find("strong", text.translate(_QUOTES).lower())
+    """Phrases aimed at the grader or the customer model rather than the customer, verbatim from `text`."""
+    # The quote translation maps one character to one, so spans found in it are spans of `text`.
+    return [text[a:b] for a, b in cues("injection").spans("strong", text.translate(_QUOTES))]
 
 
 def policy_walls(turn: ParsedTurn) -> dict[int, str]:

@@ -72,6 +72,11 @@ class CueSet:
             self._memo[key] = found
         return list(found)
 
+    def spans(self, group: str, text: str) -> list[tuple[int, int]]:
+        """(start, end) of every phrase of `group` in `text` (not memoised)."""
+        self.find(group, "")  # validates the group name
+        return [m.span() for m in self._compiled[group].finditer(text)]
+
     def has(self, group: str, text: str) -> bool:
         """True when any phrase of `group` occurs in `text`."""
         return bool(self.find(group, text))

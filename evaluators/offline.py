@@ -100,9 +100,10 @@ def _skill_score(skill: Skill, session: _Session, flags: list[Flag]) -> SkillSco
         if flag in flags and skill in skills and score > 1:
             score -= 1
             reasons.append(f"Minus one for {flag.value.replace('_', ' ')} elsewhere in the conversation.")
-    if (cap := CAPS.get(next((f for f in CAPS if f in flags), Flag.INJECTION))) and cap[0] is skill and score > cap[1]:
-        score = cap[1]
-        reasons.append(f"Capped at {cap[1]}: a non-apology elsewhere undercut it.")
+    for flag, (capped, limit) in CAPS.items():
+        if flag in flags and capped is skill and score > limit:
+            score = limit
+            reasons.append(f"Capped at {limit}: a {flag.value.replace('_', '-')} elsewhere undercut it.")
     if skill is Skill.PARAPHRASE and any(r.signals.misheard for r in session.reads):
         last_misheard = max(r.index for r in session.reads if r.signals.misheard)
         if not any(r.index > last_misheard and r.signals.shows(skill) for r in session.reads) and score > 2:
