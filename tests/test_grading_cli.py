@@ -7,10 +7,8 @@ import io
 import json
 import random
 import re
-import sys
 import threading
 import time
-import types
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -20,38 +18,11 @@ import typer
 from pydantic import BaseModel
 from typer.testing import CliRunner
 
-from evaluators.results import Evaluation, SkillScore, TurnGrade
 from evaluators.skills import Skill
-from evaluators.transcript import Transcript
 from hotseat import cli_grade
 from hotseat.grading import CSV_COLUMNS, RateLimitedModel, RateLimiter
 from hotseat.providers.base import ChatMessage
 from hotseat.providers.fake import FakeChatModel
-
-RUBRICS = {s: f"RUBRIC-{s.value}" for s in Skill}
-
-
-@pytest.fixture(autouse=True)
-def offline_stand_ins(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Stand-ins for the offline evaluator and rubric files until they land (the real ones win)."""
-    try:
-        import evaluators.offline  # noqa: F401
-    except ImportError:
-
-        def grade_offline(transcript: Transcript, *, facts: Any = ()) -> Evaluation:
-            skills = [SkillScore(skill=s, reasoning="stand-in", score=2) for s in Skill]
-            turns = [TurnGrade(index=i) for i, _ in transcript.trainee_turns()]
-            return Evaluation(evaluator="offline", skills=skills, turns=turns)
-
-        stub = types.ModuleType("evaluators.offline")
-        stub.grade_offline = grade_offline  # type: ignore[attr-defined]
-        monkeypatch.setitem(sys.modules, "evaluators.offline", stub)
-    try:
-        from evaluators.rubric import load_rubrics  # noqa: F401
-    except ImportError:
-        rubric_stub = types.ModuleType("evaluators.rubric")
-        rubric_stub.load_rubrics = lambda: dict(RUBRICS)  # type: ignore[attr-defined]
-        monkeypatch.setitem(sys.modules, "evaluators.rubric", rubric_stub)
 
 
 def transcript_line(tid: str, *trainee: str) -> str:

@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import json
 import re
-import sys
-import types
 from typing import Any
 
 import pytest
 
 from evaluators import grader as grader_module
 from evaluators import judge as judge_module
-from evaluators import signals
 from evaluators.judge import escape_turn_text, evaluator_name, extract_json_object, make_llm_judge
 from evaluators.judge_checks import locate_quote
 from evaluators.judge_schema import JudgeAnswer, JudgedSkills
-from evaluators.results import Evaluation, SkillScore
 from evaluators.skills import FLAGS, Flag, Skill
 from evaluators.transcript import Transcript
 from hotseat.errors import EvaluationError, ProviderError
@@ -34,40 +30,6 @@ TRANSCRIPT = Transcript(
         {"role": "trainee", "text": "We got this wrong and I'm sorry. Twelve years matters to us."},
     ],
 )
-
-
-@pytest.fixture(autouse=True)
-def offline_stand_ins(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Small stand-ins for the offline evaluator's pieces until they land (the real ones win)."""
-    try:
-        signals.read_turn("I'm sorry, that must be frustrating.", signals.TurnContext())  # type: ignore[attr-defined]
-        real_signals = True
-    except Exception:
-        real_signals = False
-    if not real_signals:
-
-        def read_turn(text: str, context: signals.TurnContext) -> signals.TurnSignals:
-            injected = "ignore previous instructions" in text.lower()
-            return signals.TurnSignals(flags=[Flag.INJECTION] if injected else [])
-
-        monkeypatch.setattr(signals, "read_turn", read_turn, raising=False)
-    try:
-        import evaluators.offline
-    except ImportError:
-
-        def grade_offline(transcript: Transcript, *, facts: Any = ()) -> Evaluation:
-            skills = [SkillScore(skill=s, reasoning="stand-in", score=1) for s in Skill]
-            return Evaluation(evaluator="offline", skills=skills)
-
-        stub = types.ModuleType("evaluators.offline")
-        stub.grade_offline = grade_offline  # type: ignore[attr-defined]
-        monkeypatch.setitem(sys.modules, "evaluators.offline", stub)
-    try:
-        import evaluators.rubric  # noqa: F401
-    except ImportError:
-        rubric_stub = types.ModuleType("evaluators.rubric")
-        rubric_stub.load_rubrics = lambda: dict(RUBRICS)  # type: ignore[attr-defined]
-        monkeypatch.setitem(sys.modules, "evaluators.rubric", rubric_stub)
 
 
 def answer(transcript: Transcript = TRANSCRIPT, **changes: Any) -> dict[str, Any]:
@@ -329,15 +291,14 @@ def test_evaluator_name_drops_the_provider_prefix() -> None:
 
 
 def test_the_real_rubric_files_render_into_the_prompt() -> None:
-    rubric = pytest.importorskip("evaluators.rubric")
-    if not hasattr(rubric, "Rubric"):
-        pytest.skip("the rubric files have not landed yet (stand-in in use)")
+    from evaluators.rubric import load_rubrics
+
     model = FakeChatModel().enqueue(json.dumps(answer()))
     make_llm_judge(model=model)(TRANSCRIPT)
     system = model.history[0][0].content
-    for skill, loaded in rubric.load_rubrics().items():
+    for skill, loaded in load_rubrics().items():
         assert f'<skill key="{skill.value}">' in system
-        assert judge_module._rubric_text(loaded).strip()[:40] in system
+        assert loaded.as_prompt().strip() in system
 
 
 @pytest.mark.parametrize(
