@@ -11,10 +11,10 @@ Run: `python benchmarks/judge_tokens.py` or `hotseat bench`.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Literal
 
 # A 10-turn conversation (5 customer, 5 trainee) in the spirit of the seeds.
-TURNS = [
+TURNS: list[tuple[Literal["customer", "trainee"], str]] = [
     ("customer", "Your seed failed on forty acres. I planted exactly when your rep told me to, and nothing came up."),
     ("trainee", "That sounds exhausting. Can you tell me what happened from the start?"),
     ("customer", "I called three times last week and nobody called me back. I've bought from you for twelve years."),
@@ -51,12 +51,12 @@ def run() -> dict[str, Any]:
     """Prompt tokens of one judge call vs six per-skill calls for a 10-turn transcript."""
     from evaluators.judge import LLMJudge, make_llm_judge
     from evaluators.skills import Skill
-    from evaluators.transcript import Transcript
+    from evaluators.transcript import Transcript, TranscriptTurn
     from hotseat.providers.fake import FakeChatModel
     from hotseat.tokens import count_tokens
 
     rubrics, source = _rubrics()
-    transcript = Transcript(id="bench", turns=[{"role": r, "text": t} for r, t in TURNS])
+    transcript = Transcript(id="bench", turns=[TranscriptTurn(role=r, text=t) for r, t in TURNS])
     judge = make_llm_judge(model=FakeChatModel(name="bench"), rubrics=rubrics)
     injected: set[int] = set()
     messages = judge.render(transcript, injected=injected)
