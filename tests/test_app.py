@@ -109,4 +109,3 @@ def test_try_again_from_a_turn_branches_and_keeps_the_original(app: AppTest) -> 
     assert not at.exception
     assert len(services().store.load_session(original.id).turns) == 5  # the original is untouched
     assert any("Compare with your first try" in e.label for e in at.expander)
-
