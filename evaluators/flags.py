@@ -31,6 +31,25 @@ def detect_policy_hiding(turn: ParsedTurn) -> tuple[int, str] | None:
     return next(iter(walls.items()), None)
 
 
+def accusations(turn: ParsedTurn) -> dict[int, str]:
+    """Sentence index -> phrase that doubts, blames or patronises the customer.
+
+    Citing the company's records against their word counts too, unless the sentence restates
+    the customer's own view ("So the tracking says it was left, but you were home all day").
+    """
+    from evaluators.paraphrase import reflective_form
+
+    lex = cues("flags")
+    found: dict[int, str] = {}
+    for i, s in enumerate(turn.normalised):
+        phrase = lex.first("accusation", s)
+        if phrase is None and (doubt := lex.first("record_doubt", s)) and not reflective_form(s):
+            phrase = doubt
+        if phrase is not None:
+            found[i] = phrase
+    return found
+
+
 def find_first(group: str, turn: ParsedTurn) -> tuple[int, str] | None:
     """(sentence index, phrase) of the first cue of a `flags` lexicon group."""
     lex = cues("flags")

@@ -9,7 +9,14 @@ from evaluators.detectors import (
     detect_validation,
     detect_values,
 )
-from evaluators.flags import detect_injection, detect_moves, detect_policy_hiding, find_first, policy_walls
+from evaluators.flags import (
+    accusations,
+    detect_injection,
+    detect_moves,
+    detect_policy_hiding,
+    find_first,
+    policy_walls,
+)
 from evaluators.lexicon import cues
 from evaluators.paraphrase import detect_paraphrase
 from evaluators.signals import TurnContext, TurnSignals
@@ -42,10 +49,11 @@ def read(text: str, context: TurnContext) -> TurnSignals:
         return out
 
     turn = parse_turn(text, list(context.customer_said), list(context.facts))
-    flags = cues("flags")
     turn.flagged_sentences = {  # sentences that undercut themselves earn no skill credit (nor count as a fix)
-        i for i, s in enumerate(turn.normalised) if cues("apology").has("non_apology", s) or flags.has("accusation", s)
-    } | set(policy_walls(turn))
+        i for i, s in enumerate(turn.normalised) if cues("apology").has("non_apology", s)
+    }
+    accused = accusations(turn)
+    turn.flagged_sentences |= set(accused) | set(policy_walls(turn))
     solution, choice, question = detect_moves(turn)
     out.offers_solution = solution is not None
     out.offers_choice = choice is not None
@@ -69,7 +77,7 @@ def read(text: str, context: TurnContext) -> TurnSignals:
 
     _flag_if(out, turn, Flag.NON_APOLOGY, _at(turn, non_apology), "is a non-apology: it owns nothing")
     _flag_if(out, turn, Flag.POLICY_HIDING, detect_policy_hiding(turn), "hides behind policy")
-    _flag_if(out, turn, Flag.ACCUSATION, find_first("accusation", turn), "doubts, blames or talks down to them")
+    _flag_if(out, turn, Flag.ACCUSATION, next(iter(accused.items()), None), "doubts, blames or talks down to them")
     transactional = find_first("transactional", turn)
     if transactional is None and not out.skills.keys() - {Skill.PLAIN_LANGUAGE}:
         transactional = find_first("transactional_weak", turn)
