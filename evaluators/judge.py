@@ -143,29 +143,49 @@ class LLMJudge:
             problems=list(problems),
         )
 
-    def __call__(self, transcript: Transcript, *, facts: Sequence[str] = ()) -> Evaluation:
-        """Grade `transcript`; raise EvaluationError when no valid answer came in `max_attempts`."""
+    def check_answer(
+        self, transcript: Transcript, raw: str, *, facts: Sequence[str] = (), injected: set[int] | None = None
+    ) -> tuple[Evaluation | None, list[str]]:
+        """Validate one raw answer: (the Evaluation, []) when it passes, else (None, the problems to send back)."""
         trainee = dict(transcript.trainee_turns())
-        if not trainee:
+        customer = {i for i, t in enumerate(transcript.turns) if t.role == "customer"}
+        flagged = injected_turns(transcript, facts) if injected is None else injected
+        try:
+            answer = JudgeAnswer.model_validate(extract_json_object(raw))
+        except ValueError as exc:
+            return None, _validation_problems(exc) if isinstance(exc, ValidationError) else [str(exc)]
+        problems = answer_problems(answer, trainee, customer, flagged)
+        if problems:
+            return None, problems
+        return self._evaluation(answer, trainee, flagged), []
+
+    def __call__(
+        self, transcript: Transcript, *, facts: Sequence[str] = (), first_answer: str | None = None
+    ) -> Evaluation:
+        """Grade `transcript`; raise EvaluationError when no valid answer came in `max_attempts`.
+
+        `first_answer` is an answer already obtained for the first attempt (from the Batch API):
+        it is checked instead of calling the model, and counts as one of the attempts.
+        """
+        if not transcript.trainee_turns():
             raise EvaluationError(
                 f"Transcript {transcript.id!r} has no trainee turns to grade.",
                 hint="Add at least one turn with role 'trainee'.",
             )
-        customer = {i for i, t in enumerate(transcript.turns) if t.role == "customer"}
         injected = injected_turns(transcript, facts)
         raw = ""
         problems: list[str] = []
-        for _attempt in range(self.max_attempts):
-            messages = self.render(transcript, facts=facts, injected=injected, previous_answer=raw, problems=problems)
-            raw = self.model.complete_json(messages, JudgeAnswer)
-            try:
-                answer = JudgeAnswer.model_validate(extract_json_object(raw))
-            except ValueError as exc:
-                problems = _validation_problems(exc) if isinstance(exc, ValidationError) else [str(exc)]
-                continue
-            problems = answer_problems(answer, trainee, customer, injected)
-            if not problems:
-                return self._evaluation(answer, trainee, injected)
+        for attempt in range(self.max_attempts):
+            if attempt == 0 and first_answer is not None:
+                raw = first_answer
+            else:
+                messages = self.render(
+                    transcript, facts=facts, injected=injected, previous_answer=raw, problems=problems
+                )
+                raw = self.model.complete_json(messages, JudgeAnswer)
+            evaluation, problems = self.check_answer(transcript, raw, facts=facts, injected=injected)
+            if evaluation is not None:
+                return evaluation
         raise EvaluationError(
             f"The judge ({self.evaluator}) gave no valid answer in {self.max_attempts} attempt(s): "
             + "; ".join(problems[:3]),
