@@ -63,7 +63,9 @@ def encode(texts: Sequence[str]) -> np.ndarray:
                 _cache.popitem(last=False)
     if not texts:
         return np.zeros((0, 256), dtype=np.float32)
-    return np.stack([_cache[t] if t in _cache else _encode_one(t) for t in texts])
+    with _lock:  # another thread may evict between our insert and this read
+        rows = [_cache.get(t) for t in texts]
+    return np.stack([row if row is not None else _encode_one(t) for row, t in zip(rows, texts, strict=True)])
 
 
 def _encode_one(text: str) -> np.ndarray:

@@ -184,7 +184,7 @@ def _strength(r: _Sentence, turn: ParsedTurn) -> int:
     if r.form == 2:
         return 4 if r.link >= SIM_LINK else 3 if r.link >= SIM_DISTORTED else 2
     if r.form == 1 and (r.link >= SIM_POINT or shared >= 2):
-        return 3
+        return 4 if _adds_meaning(turn.normalised[r.index]) else 3  # restated, with what it means for them
     if r.form == 1 or (r.form == -1 and shared >= 1):
         return 2  # about them, but not clearly about what they said
     return 0
