@@ -55,7 +55,7 @@ def encode(texts: Sequence[str]) -> np.ndarray:
     if missing:
         vectors = np.asarray(_load().encode(missing), dtype=np.float32)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        vectors = vectors / np.where(norms == 0, 1.0, norms)
+        vectors = (vectors / np.where(norms == 0, 1.0, norms)).astype(np.float32)
         with _lock:
             for text, vector in zip(missing, vectors, strict=True):
                 _cache[text] = vector
