@@ -6,14 +6,14 @@ import streamlit as st
 
 from hotseat.export import session_to_json, session_to_markdown
 from hotseat.ui import components, navigation
-from hotseat.ui.state import remember_session, services, ui_state
+from hotseat.ui.state import current_actor, remember_session, services, ui_state
 
 
 def render() -> None:
     """Render the history page."""
     svc = services()
     st.title("My sessions")
-    sessions = svc.store.list_sessions(user_id=svc.store.local_user_id())
+    sessions = svc.store.list_sessions(user_id=current_actor(svc).id)
     if not sessions:
         st.info("No sessions yet. Start one on the Practice page.")
         return

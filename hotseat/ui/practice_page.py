@@ -9,7 +9,7 @@ from hotseat.personas import Difficulty
 from hotseat.practice import PracticeSession
 from hotseat.services import Services
 from hotseat.ui import components
-from hotseat.ui.state import UiState, remember_session, services, ui_state
+from hotseat.ui.state import UiState, current_actor, remember_session, services, ui_state
 
 
 def render() -> None:
@@ -28,7 +28,7 @@ def _current_session(svc: Services, state: UiState) -> PracticeSession | None:
     if not state.session_id:
         return None
     try:
-        return svc.engine.load(state.session_id)
+        return svc.engine.load(state.session_id, user_id=current_actor(svc).id)
     except HotseatError:
         st.warning("That session no longer exists; start a new one.")
         remember_session(state, None)
@@ -53,7 +53,7 @@ def _sidebar(svc: Services, state: UiState, session: PracticeSession | None) -> 
         )
         if st.button("Start conversation", type="primary", use_container_width=True, key="start"):
             new = svc.engine.start(
-                persona_id, scenario_id, difficulty or Difficulty.UPSET.value, user_id=svc.store.local_user_id()
+                persona_id, scenario_id, difficulty or Difficulty.UPSET.value, user_id=current_actor(svc).id
             )
             remember_session(state, new.id)
             state.error = state.refused_text = state.hint = None
@@ -96,9 +96,11 @@ def _conversation(svc: Services, state: UiState, session: PracticeSession) -> No
             st.rerun()
     if session.ended:
         components.ending_banner(session)
+        from hotseat.ui.cohorts_page import submit_box
         from hotseat.ui.debrief_view import render_debrief
 
         render_debrief(svc, session)
+        submit_box(svc, session)
         return
     _coach(svc, state, session)
     if state.refused_text:

@@ -10,7 +10,7 @@ from hotseat.errors import HotseatError
 from hotseat.progress import SKILL_LABELS, Progress, load_progress, skill_rows
 from hotseat.services import Services
 from hotseat.ui.components import as_text
-from hotseat.ui.state import services
+from hotseat.ui.state import current_actor, services
 
 
 def render() -> None:
@@ -18,7 +18,7 @@ def render() -> None:
     svc = services()
     st.title("My progress")
     try:
-        progress = load_progress(svc.store, svc.store.local_user_id())
+        progress = load_progress(svc.store, current_actor(svc).id)
     except HotseatError as exc:
         st.error(exc.user_message())
         return

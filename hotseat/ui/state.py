@@ -1,4 +1,4 @@
-"""The UI's one typed state object and the cached services."""
+"""The UI's one typed state object, the cached services, and who is signed in."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
+from hotseat.errors import HotseatError, NotFoundError
+from hotseat.org.accounts import Actor, actor_by_id, identity_actor, local_actor
 from hotseat.services import Services, build_services
 
 STATE_KEY = "hotseat"
@@ -21,6 +23,10 @@ class UiState:
     hint: str | None = None  # the coach's last hint
     hint_pending: bool = False  # the next submitted turn used a hint
     flash: list[str] = field(default_factory=list)  # one-shot notices
+    actor_id: int | None = None  # the signed-in user; None = the single local user (no account)
+    just_signed_in: bool = False  # send the user to their role's first page on the next run
+    review_session_id: str | None = None  # the session open on the review screen
+    issued_passwords: list[tuple[str, str]] = field(default_factory=list)  # imported users' temporary passwords
 
 
 @st.cache_resource(show_spinner=False)
@@ -54,3 +60,76 @@ def remember_session(state: UiState, session_id: str | None) -> None:
         st.query_params["session"] = session_id
     elif "session" in st.query_params:
         del st.query_params["session"]
+
+
+def flash(message: str) -> None:
+    """Keep a notice to show once on the next run (e.g. after st.rerun)."""
+    ui_state().flash.append(message)
+
+
+def show_flash() -> None:
+    """Show and forget the pending one-shot notices."""
+    state = ui_state()
+    for message in state.flash:
+        st.success(message)
+    state.flash.clear()
+
+
+def sso_identity() -> tuple[str, str] | None:
+    """(username, display name) of a user signed in with `st.login` (OIDC); None when not, or not set up."""
+    try:
+        user = st.user.to_dict()
+    except Exception:  # a broken secrets.toml must not stop individual practice
+        return None
+    if user.get("is_logged_in") is not True:  # absent when no [auth] is configured
+        return None
+    username = next((str(user[k]) for k in ("email", "preferred_username", "sub") if user.get(k)), "")
+    return (username, str(user.get("name") or "")) if username else None
+
+
+def sso_providers() -> list[str | None]:
+    """The `st.login` providers set up in .streamlit/secrets.toml ([auth]: None is the default provider)."""
+    try:
+        auth = st.secrets.get("auth") if st.secrets.load_if_toml_exists() else None
+    except Exception:  # a broken secrets.toml must not stop individual practice
+        return []
+    if not auth:
+        return []
+    named: list[str | None] = [k for k, v in auth.items() if hasattr(v, "items")]
+    return [None, *named] if "client_id" in auth else named
+
+
+def current_actor(svc: Services) -> Actor:
+    """The signed-in user (read fresh, so a changed role counts at once), else the single local user."""
+    state = ui_state()
+    if state.actor_id is None and (identity := sso_identity()) is not None:
+        try:
+            sign_in(state, identity_actor(svc.store, identity[0], display_name=identity[1]), land=False)
+        except HotseatError as exc:  # e.g. an email that cannot be a username
+            st.error(f"Single sign-on: {exc.user_message()}")
+    if state.actor_id is not None:
+        try:
+            return actor_by_id(svc.store, state.actor_id)
+        except NotFoundError:
+            state.actor_id = None
+    return local_actor(svc.store)
+
+
+def sign_in(state: UiState, actor: Actor, *, land: bool = True) -> None:
+    """Remember the signed-in user (`land`: open their role's first page next); close the local user's session."""
+    state.actor_id = actor.id
+    state.just_signed_in = land
+    state.review_session_id = None
+    remember_session(state, None)
+
+
+def sign_out(state: UiState) -> None:
+    """Forget the signed-in user (and end the single sign-on session, if that is how they came)."""
+    from_sso = sso_identity() is not None
+    state.actor_id = None
+    state.just_signed_in = False
+    state.review_session_id = None
+    state.issued_passwords.clear()
+    remember_session(state, None)
+    if from_sso:
+        st.logout()

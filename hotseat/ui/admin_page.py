@@ -1,0 +1,322 @@
+"""Cohorts (admins): create cohorts and join codes, graders, assignments, the dashboard, CSV in and out."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from evaluators.skills import Skill
+from hotseat.errors import HotseatError
+from hotseat.org.accounts import Actor, Role, list_users
+from hotseat.org.assignments import MAX_ATTEMPTS_COUNTED, create_assignment, list_assignments
+from hotseat.org.cohorts import Cohort, add_grader, cohort_members, create_cohort, list_cohorts
+from hotseat.org.csv_io import IMPORT_COLUMNS, export_progress_csv, export_sessions_csv, import_users_csv
+from hotseat.org.dashboard import CohortDashboard, cohort_dashboard
+from hotseat.personas import Difficulty
+from hotseat.services import Services
+from hotseat.ui.components import as_text
+from hotseat.ui.state import current_actor, flash, services, show_flash, ui_state
+
+
+def _skill(skill: Skill) -> str:
+    return skill.value.replace("_", " ")
+
+
+def render() -> None:
+    """Render the admin's cohort management page."""
+    svc = services()
+    actor = current_actor(svc)
+    st.title("Cohorts")
+    show_flash()
+    if actor.role != Role.ADMIN:
+        st.info("Only an admin manages cohorts.")
+        return
+    _create_cohort(svc, actor)
+    try:
+        cohorts = list_cohorts(svc.store, actor)
+    except HotseatError as exc:
+        st.error(exc.user_message())
+        return
+    _import_users(svc, actor, cohorts)
+    if not cohorts:
+        st.info("No cohorts yet: create the first one above.")
+        return
+    by_id = {c.id: c for c in cohorts}
+    cohort_id = st.selectbox("Cohort", list(by_id), format_func=lambda c: by_id[c].name, key="admin_cohort")
+    cohort = by_id[cohort_id or cohorts[0].id]
+    with st.container(key="join_code"):
+        st.markdown(f"Join code for **{as_text(cohort.name)}**: `{cohort.join_code}`")
+    st.caption(f"{cohort.trainees} trainee(s) · {cohort.graders} grader(s)")
+    people, assignments, dashboard = st.tabs(["Graders and trainees", "Assignments", "Dashboard"])
+    with people:
+        _people(svc, actor, cohort)
+    with assignments:
+        _assignments(svc, actor, cohort)
+    with dashboard:
+        _dashboard(svc, actor, cohort)
+
+
+def _create_cohort(svc: Services, actor: Actor) -> None:
+    with st.expander("New cohort", expanded=False), st.form("new_cohort", clear_on_submit=True):
+        name = st.text_input("Name", placeholder="Support onboarding, March", key="new_cohort_name")
+        created = st.form_submit_button("Create cohort", type="primary", key="new_cohort_submit")
+    if created:
+        try:
+            cohort = create_cohort(svc.store, actor, name)
+        except HotseatError as exc:
+            st.error(exc.user_message())
+        else:
+            st.session_state["admin_cohort"] = cohort.id
+            flash(f"Cohort {cohort.name} created. Its join code is {cohort.join_code}.")
+            st.rerun()
+
+
+def _people(svc: Services, actor: Actor, cohort: Cohort) -> None:
+    try:
+        members = cohort_members(svc.store, actor, cohort.id)
+        graders = list_users(svc.store, actor, role=Role.GRADER) + list_users(svc.store, actor, role=Role.ADMIN)
+    except HotseatError as exc:
+        st.error(exc.user_message())
+        return
+    member_ids = {m.user_id for m in members}
+    rows = [
+        {"Username": m.username, "Name": m.display_name, "Role": m.role.value, "Joined": f"{m.joined_at:%Y-%m-%d}"}
+        for m in members
+    ]
+    if rows:
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    else:
+        st.caption("Nobody yet: trainees join with the code; add graders below.")
+    candidates = {g.id: g for g in graders if g.id not in member_ids}
+    if not candidates:
+        st.caption("Every grader account already grades this cohort. Import graders with the CSV import.")
+        return
+    picked = st.selectbox(
+        "Grader to add",
+        list(candidates),
+        format_func=lambda u: f"{candidates[u].label} ({candidates[u].username}, {candidates[u].role.value})",
+        key=f"add_grader_pick_{cohort.id}",
+    )
+    if st.button("Add grader", key=f"add_grader_{cohort.id}") and picked is not None:
+        try:
+            member = add_grader(svc.store, actor, cohort.id, picked)
+        except HotseatError as exc:
+            st.error(exc.user_message())
+        else:
+            flash(f"{member.username} now grades {cohort.name}.")
+            st.rerun()
+
+
+def _assignments(svc: Services, actor: Actor, cohort: Cohort) -> None:
+    try:
+        current = list_assignments(svc.store, actor, cohort.id)
+    except HotseatError as exc:
+        st.error(exc.user_message())
+        return
+    if current:
+        rows = [
+            {
+                "Title": a.title,
+                "Customer": a.persona_id,
+                "Scenario": a.scenario_id,
+                "Difficulty": a.difficulty.value,
+                "Due (UTC)": f"{a.due_at:%Y-%m-%d %H:%M}" if a.due_at else "",
+                "Attempts that count": a.attempts_counted,
+            }
+            for a in current
+        ]
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.markdown("**New assignment**")
+    try:
+        personas = sorted(svc.personas.all(), key=lambda p: (p.loyalty_killer, p.id))
+    except HotseatError as exc:
+        st.error(exc.user_message())
+        return
+    titles = {p.id: f"{p.loyalty_killer}. {p.title}" for p in personas}
+    persona_id = st.selectbox("Customer", list(titles), format_func=titles.__getitem__, key="as_persona")
+    persona = svc.personas.get(persona_id or personas[0].id)
+    scenarios = {s.id: f"{s.title} ({s.industry})" for s in persona.scenarios}
+    scenario_id = st.selectbox("Scenario", list(scenarios), format_func=scenarios.__getitem__, key="as_scenario")
+    difficulty = st.segmented_control(
+        "Difficulty", [d.value for d in Difficulty], default=Difficulty.UPSET.value, key="as_difficulty"
+    )
+    left, right = st.columns(2)
+    has_due = left.checkbox("Has a due date", value=True, key="as_has_due")
+    due: date | None = right.date_input(
+        "Due (end of day, UTC)",
+        value=datetime.now(UTC).date() + timedelta(days=7),
+        min_value=datetime.now(UTC).date(),
+        key="as_due",
+        disabled=not has_due,
+    )
+    attempts = st.number_input("Attempts that count", 1, MAX_ATTEMPTS_COUNTED, 1, key="as_attempts")
+    title = st.text_input("Title (optional)", key="as_title", placeholder="defaults to customer: scenario")
+    if st.button("Create assignment", type="primary", key="as_create"):
+        try:
+            made = create_assignment(
+                svc.store,
+                actor,
+                cohort.id,
+                personas=svc.personas,
+                persona_id=persona.id,
+                scenario_id=scenario_id,
+                difficulty=difficulty or Difficulty.UPSET.value,
+                due=due if has_due else None,
+                attempts_counted=int(attempts),
+                title=title,
+            )
+        except HotseatError as exc:
+            st.error(exc.user_message())
+        else:
+            flash(f"Assignment '{made.title}' set for {cohort.name}.")
+            st.rerun()
+
+
+def _dashboard(svc: Services, actor: Actor, cohort: Cohort) -> None:
+    try:
+        board = cohort_dashboard(svc.store, actor, cohort.id)
+        sessions_csv = export_sessions_csv(svc.store, actor, cohort.id)
+        progress_csv = export_progress_csv(svc.store, actor, cohort.id)
+    except HotseatError as exc:
+        st.error(exc.user_message())
+        return
+    left, right = st.columns(2)
+    stem = "".join(ch if ch.isalnum() else "-" for ch in cohort.name.lower()).strip("-") or "cohort"
+    left.download_button(
+        "Attempts CSV", sessions_csv, f"{stem}-attempts.csv", "text/csv", key="csv_sessions", on_click="ignore"
+    )
+    right.download_button(
+        "Progress CSV", progress_csv, f"{stem}-progress.csv", "text/csv", key="csv_progress", on_click="ignore"
+    )
+    _completion(board)
+    _distributions(board)
+    _trends(board)
+
+
+def _completion(board: CohortDashboard) -> None:
+    st.subheader("Completion")
+    if not board.completion:
+        st.caption("No assignments yet.")
+        return
+    rows = [
+        {
+            "Assignment": c.assignment.title,
+            "Done": c.done,
+            "In progress": c.in_progress,
+            "Not started": c.not_started,
+            "Overdue": c.overdue,
+            "Completion": f"{c.rate:.0%}",
+        }
+        for c in board.completion
+    ]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+
+
+def _distributions(board: CohortDashboard) -> None:
+    st.subheader("Scores by skill")
+    if board.ungraded:
+        st.caption(f"{board.ungraded} counted attempt(s) are not graded yet.")
+    rows = [
+        {"skill": _skill(d.skill), "score": i + 1, "sessions": n}
+        for d in board.distributions
+        for i, n in enumerate(d.counts)
+    ]
+    if not any(r["sessions"] for r in rows):
+        st.caption("No graded attempts yet.")
+        return
+    chart = (
+        alt.Chart(pd.DataFrame(rows))
+        .mark_bar()
+        .encode(
+            x=alt.X("score:O", title="score"),
+            y=alt.Y("sessions:Q", title="attempts", axis=alt.Axis(tickMinStep=1)),
+            color=alt.Color("score:O", scale=alt.Scale(scheme="redyellowgreen", domain=[1, 2, 3, 4, 5]), legend=None),
+            column=alt.Column("skill:N", title=None, sort=[_skill(s) for s in Skill]),
+            tooltip=["skill:N", "score:O", "sessions:Q"],
+        )
+        .properties(width=90, height=160)
+    )
+    st.altair_chart(chart)
+    weakest = [f"{_skill(d.skill)} ({d.mean:.1f})" for d in board.weakest[:3] if d.mean is not None]
+    st.markdown("**Weakest skills across the cohort:** " + ", ".join(weakest))
+
+
+def _trends(board: CohortDashboard) -> None:
+    st.subheader("Each trainee's trend")
+    points = [
+        {
+            "trainee": t.display_name or t.username,
+            "attempt": i + 1,
+            "mean score": round(p.mean, 2),
+            "started": p.started_at.isoformat(),
+        }
+        for t in board.trainees
+        for i, p in enumerate(t.trend)
+    ]
+    if points:
+        chart = (
+            alt.Chart(pd.DataFrame(points))
+            .mark_line(point=True)
+            .encode(
+                x=alt.X("attempt:Q", axis=alt.Axis(tickMinStep=1)),
+                y=alt.Y("mean score:Q", scale=alt.Scale(domain=[1, 5])),
+                color=alt.Color("trainee:N"),
+                tooltip=["trainee:N", "attempt:Q", "mean score:Q", "started:T"],
+            )
+            .properties(height=240)
+        )
+        st.altair_chart(chart, width="stretch")
+    rows = [
+        {
+            "Trainee": t.display_name or t.username,
+            "Username": t.username,
+            **{c.assignment.title: t.statuses[c.assignment.id].value for c in board.completion},
+            "Graded attempts": len(t.trend),
+            "Latest mean": f"{t.trend[-1].mean:.2f}" if t.trend else "",
+            "Change": f"{t.change:+.2f}" if t.change is not None else "",
+        }
+        for t in board.trainees
+    ]
+    if rows:
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    else:
+        st.caption("No trainees yet: give them the join code.")
+
+
+def _import_users(svc: Services, actor: Actor, cohorts: list[Cohort]) -> None:
+    state = ui_state()
+    with st.expander("Import users from CSV", expanded=bool(state.issued_passwords)):
+        st.caption(
+            f"Columns: {', '.join(IMPORT_COLUMNS)}. Role is trainee, grader or admin (default trainee); "
+            "a row without a password gets a temporary one, shown here once. Every row is imported, or none."
+        )
+        upload = st.file_uploader("CSV file", type=["csv"], key="import_file")
+        pasted = st.text_area("…or paste the CSV", key="import_text", height=120)
+        names = {c.id: c.name for c in cohorts}
+        target = st.selectbox(
+            "Also add them to a cohort",
+            [None, *names],
+            format_func=lambda c: "No cohort" if c is None else names[c],
+            key="import_cohort",
+        )
+        if st.button("Import users", key="import_submit"):
+            text = upload.getvalue().decode("utf-8-sig", errors="replace") if upload is not None else pasted
+            try:
+                created = import_users_csv(svc.store, actor, text, cohort_id=target)
+            except HotseatError as exc:
+                st.error(exc.user_message())
+            else:
+                state.issued_passwords = [(u.username, u.temporary_password) for u in created if u.temporary_password]
+                flash(f"Imported {len(created)} user(s).")
+                st.rerun()
+        if state.issued_passwords:
+            st.warning("Temporary passwords: hand them over now; they are not shown again.")
+            st.dataframe(
+                pd.DataFrame(state.issued_passwords, columns=["Username", "Temporary password"]), hide_index=True
+            )
+            if st.button("I have noted them", key="import_passwords_done"):
+                state.issued_passwords.clear()
+                st.rerun()
