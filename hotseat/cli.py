@@ -1,4 +1,4 @@
-"""The `hotseat` command line: personas, chat, sessions, export, grade, bench."""
+"""The `hotseat` command line: personas, chat, sessions, export, grade, bench, admin."""
 
 from __future__ import annotations
 
@@ -176,6 +176,30 @@ def bench(as_json: Annotated[bool, typer.Option("--json", help="Print figures as
 
 
 register_grade(app)
+
+admin_app = typer.Typer(help="Accounts for running cohorts.", no_args_is_help=True)
+app.add_typer(admin_app, name="admin")
+
+
+@admin_app.command("create")
+def admin_create(
+    username: Annotated[str, typer.Argument(help="The admin's username (e.g. an email address).")],
+    display_name: Annotated[str, typer.Option("--name", help="The name shown in the app.")] = "",
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
+) -> None:
+    """Create the first admin of a deployment (refused once an admin exists)."""
+    from hotseat.org.accounts import bootstrap_admin
+    from hotseat.services import build_services
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        admin = bootstrap_admin(build_services().store, username, password, display_name=display_name)
+    except HotseatError as exc:
+        raise _fail(exc) from exc
+    out.print(f"Admin [bold]{admin.username}[/bold] created: sign in to the app with it.", highlight=False)
 
 
 def main() -> None:
