@@ -7,6 +7,11 @@
         ...
         assert server.requests[-1].headers["authorization"] == "Bearer sk-test"
 
+It also speaks the Batch API (POST /v1/files, GET /v1/files/{id}/content, POST /v1/batches,
+GET /v1/batches/{id}): a batch moves validating → in_progress → completed over polls, and its output
+answers each request line from the same reply queue; `fail_next_batch` and `error_batch_requests`
+inject faults.
+
 Only the standard library: a `ThreadingHTTPServer` in a daemon thread, HTTP/1.1 with keep-alive,
 chunked transfer encoding for `stream: true` (so a broken stream is visible to the client).
 """
@@ -14,6 +19,9 @@ chunked transfer encoding for `stream: true` (so a broken stream is visible to t
 from __future__ import annotations
 
 import contextlib
+import email.parser
+import email.policy
+import itertools
 import json
 import re
 import socket
@@ -153,6 +161,13 @@ class OpenAIServer:
         self.errors: list[str] = []  # exceptions raised while serving (bugs in a reply callable...)
         self._replies: deque[ReplySource] = deque()
         self._faults: deque[Fault] = deque()
+        self.files: dict[str, StoredFile] = {}
+        self.batches: dict[str, dict[str, Any]] = {}
+        self.batch_requests: list[RecordedRequest] = []  # request lines answered inside batches
+        self.polls_per_status = 1  # GETs a batch spends in each status before moving on
+        self._batch_failures: deque[str] = deque()
+        self._erroring_ids: set[str] = set()
+        self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._connections: set[socket.socket] = set()
@@ -239,6 +254,18 @@ class OpenAIServer:
         """Cut the connection after `after_chunks` content chunks of the next `times` replies."""
         return self._add_faults(Fault("break_stream", after_chunks=after_chunks), times)
 
+    def fail_next_batch(self, message: str = "The batch could not be processed.") -> OpenAIServer:
+        """Make the next batch created end as `failed` with this error message (no output file)."""
+        with self._lock:
+            self._batch_failures.append(message)
+        return self
+
+    def error_batch_requests(self, *custom_ids: str) -> OpenAIServer:
+        """Answer these request lines of any batch with an error (they go to the batch's error file)."""
+        with self._lock:
+            self._erroring_ids.update(custom_ids)
+        return self
+
     def reset(self) -> None:
         """Forget queued replies, pending faults and recorded requests."""
         with self._lock:
@@ -246,11 +273,19 @@ class OpenAIServer:
             self._faults.clear()
             self.requests.clear()
             self.errors.clear()
+            self.batch_requests.clear()
+            self._batch_failures.clear()
+            self._erroring_ids.clear()
 
     @property
     def chat_requests(self) -> list[RecordedRequest]:
         """The recorded POST /chat/completions requests, in order."""
         return [r for r in self.requests if r.method == "POST" and r.path.endswith("/chat/completions")]
+
+    @property
+    def batch_creations(self) -> list[RecordedRequest]:
+        """The recorded POST /batches requests, in order."""
+        return [r for r in self.requests if r.method == "POST" and r.path.rstrip("/").endswith("/batches")]
 
     def _add_faults(self, fault: Fault, times: int) -> OpenAIServer:
         with self._lock:
@@ -274,6 +309,164 @@ class OpenAIServer:
         if callable(source):
             source = source(request)
         return Reply(content=source) if isinstance(source, str) else source
+
+    # -- files and batches ----------------------------------------------------------------
+    def _new_id(self, prefix: str) -> str:
+        with self._lock:
+            return f"{prefix}-test{next(self._ids)}"
+
+    def _store_file(self, filename: str, purpose: str, data: bytes) -> StoredFile:
+        stored = StoredFile(self._new_id("file"), filename, purpose, data, int(time.time()))
+        with self._lock:
+            self.files[stored.id] = stored
+        return stored
+
+    def _create_batch(self, body: dict[str, Any]) -> dict[str, Any]:
+        batch_id = self._new_id("batch")
+        with self._lock:
+            failure = self._batch_failures.popleft() if self._batch_failures else None
+        now = int(time.time())
+        batch: dict[str, Any] = {
+            "id": batch_id,
+            "object": "batch",
+            "endpoint": body.get("endpoint"),
+            "errors": None,
+            "input_file_id": body.get("input_file_id"),
+            "completion_window": body.get("completion_window"),
+            "status": "validating",
+            "output_file_id": None,
+            "error_file_id": None,
+            "created_at": now,
+            "expires_at": now + 86_400,
+            "request_counts": {"total": 0, "completed": 0, "failed": 0},
+            "metadata": body.get("metadata"),
+        }
+        with self._lock:
+            self.batches[batch_id] = {"public": batch, "polls": 0, "failure": failure}
+        return batch
+
+    def _poll_batch(self, batch_id: str) -> dict[str, Any] | None:
+        """The batch as a GET sees it, moved one step on every `polls_per_status` GETs."""
+        with self._lock:
+            entry = self.batches.get(batch_id)
+            if entry is None:
+                return None
+            entry["polls"] += 1
+            batch = entry["public"]
+            step = entry["polls"] % self.polls_per_status == 0
+            status = batch["status"]
+        if not step or status in ("completed", "failed", "expired", "cancelled"):
+            return dict(batch)
+        now = int(time.time())
+        if status == "validating":
+            problem = entry["failure"] or self._invalid_input(batch.get("input_file_id"))
+            if problem:
+                batch.update(status="failed", failed_at=now)
+                batch["errors"] = {"object": "list", "data": [{"code": "invalid_request", "message": problem}]}
+            else:
+                lines = self._input_lines(batch["input_file_id"])
+                batch.update(status="in_progress", in_progress_at=now)
+                batch["request_counts"] = {"total": len(lines), "completed": 0, "failed": 0}
+        elif status == "in_progress":
+            self._run_batch(batch)
+        return dict(batch)
+
+    def _input_lines(self, file_id: str | None) -> list[dict[str, Any]]:
+        stored = self.files.get(file_id or "")
+        if stored is None:
+            return []
+        return [json.loads(line) for line in stored.data.decode("utf-8").splitlines() if line.strip()]
+
+    def _invalid_input(self, file_id: str | None) -> str | None:
+        stored = self.files.get(file_id or "")
+        if stored is None:
+            return f"Input file {file_id!r} does not exist."
+        seen: set[str] = set()
+        for number, line in enumerate(stored.data.decode("utf-8", errors="replace").splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+            except ValueError:
+                return f"Line {number} is not valid JSON."
+            if not isinstance(item, dict) or item.get("method") != "POST" or not isinstance(item.get("body"), dict):
+                return f"Line {number}: each line needs custom_id, method POST, url and body."
+            if item.get("custom_id") in seen:
+                return f"Line {number}: duplicate custom_id {item.get('custom_id')!r}."
+            seen.add(item.get("custom_id"))
+        return None if seen else "The input file has no requests."
+
+    def _run_batch(self, batch: dict[str, Any]) -> None:
+        outputs: list[str] = []
+        errors: list[str] = []
+        for item in self._input_lines(batch["input_file_id"]):
+            raw = json.dumps(item["body"]).encode()
+            request = RecordedRequest("POST", item.get("url", ""), {}, raw, item["body"])
+            with self._lock:
+                self.batch_requests.append(request)
+                erroring = item["custom_id"] in self._erroring_ids
+            line_id = self._new_id("batch_req")
+            if erroring:
+                body: dict[str, Any] = {"error": {"message": "The server had an error.", "type": "server_error"}}
+                response = {"status_code": 500, "request_id": line_id, "body": body}
+                errors.append(json.dumps({"id": line_id, "custom_id": item["custom_id"], "response": response}))
+                continue
+            completion = _completion(request, self._next_reply(request))
+            response = {"status_code": 200, "request_id": line_id, "body": completion}
+            outputs.append(
+                json.dumps({"id": line_id, "custom_id": item["custom_id"], "response": response, "error": None})
+            )
+        now = int(time.time())
+        if outputs:
+            batch["output_file_id"] = self._store_file("batch_output.jsonl", "batch_output", _jsonl(outputs)).id
+        if errors:
+            batch["error_file_id"] = self._store_file("batch_errors.jsonl", "batch_output", _jsonl(errors)).id
+        batch["request_counts"] = {
+            "total": len(outputs) + len(errors),
+            "completed": len(outputs),
+            "failed": len(errors),
+        }
+        batch.update(status="completed", finalizing_at=now, completed_at=now)
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A file uploaded to (or produced by) the server."""
+
+    id: str
+    filename: str
+    purpose: str
+    data: bytes
+    created_at: int
+
+    def public(self) -> dict[str, Any]:
+        """The file object the API returns."""
+        return {
+            "id": self.id,
+            "object": "file",
+            "bytes": len(self.data),
+            "created_at": self.created_at,
+            "filename": self.filename,
+            "purpose": self.purpose,
+            "status": "processed",
+        }
+
+
+def _jsonl(lines: list[str]) -> bytes:
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _multipart_fields(content_type: str, raw: bytes) -> dict[str, tuple[str | None, bytes]]:
+    """The fields of a multipart/form-data body: name -> (filename, bytes)."""
+    head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode()
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + raw)
+    fields: dict[str, tuple[str | None, bytes]] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if isinstance(name, str):
+            payload = part.get_payload(decode=True)
+            fields[name] = (part.get_filename(), payload if isinstance(payload, bytes) else b"")
+    return fields
 
 
 def _number(value: float) -> str:
@@ -359,9 +552,27 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- routes ---------------------------------------------------------------------------
     def do_GET(self) -> None:
-        """GET /v1/models."""
+        """GET /v1/models, /v1/files/{id}, /v1/files/{id}/content, /v1/batches/{id}."""
         self._read_request()
-        if self.path.rstrip("/").endswith("/models"):
+        path = self.path.split("?")[0].rstrip("/")
+        state = self.server_state
+        file_match = re.search(r"/files/([^/]+)(/content)?$", path)
+        batch_match = re.search(r"/batches/([^/]+)$", path)
+        if file_match:
+            stored = state.files.get(file_match.group(1))
+            if stored is None:
+                self._send_error(404, f"No such File object: {file_match.group(1)}")
+            elif file_match.group(2):
+                self._send_bytes(200, stored.data, "application/octet-stream")
+            else:
+                self._send_json(200, stored.public())
+        elif batch_match:
+            batch = state._poll_batch(batch_match.group(1))
+            if batch is None:
+                self._send_error(404, f"No batch found with id '{batch_match.group(1)}'.")
+            else:
+                self._send_json(200, batch)
+        elif path.endswith("/models"):
             data = [
                 {"id": m, "object": "model", "created": 0, "owned_by": "hotseat-tests"}
                 for m in self.server_state.models
@@ -371,9 +582,16 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_error(404, f"Unknown path {self.path}")
 
     def do_POST(self) -> None:
-        """POST /v1/chat/completions."""
+        """POST /v1/chat/completions, /v1/files (multipart), /v1/batches."""
         request = self._read_request()
-        if not self.path.rstrip("/").endswith("/chat/completions"):
+        path = self.path.split("?")[0].rstrip("/")
+        if path.endswith("/files"):
+            self._upload(request)
+            return
+        if path.endswith("/batches"):
+            self._batch(request)
+            return
+        if not path.endswith("/chat/completions"):
             self._send_error(404, f"Unknown path {self.path}")
             return
         try:
@@ -386,6 +604,34 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_error(
                 500, "OpenAIServer bug: " + traceback.format_exc(limit=1), headers={"x-should-retry": "false"}
             )
+
+    def _upload(self, request: RecordedRequest) -> None:
+        content_type = request.headers.get("content-type", "")
+        if not content_type.startswith("multipart/form-data"):
+            self._send_error(400, "Uploads must be multipart/form-data.")
+            return
+        fields = _multipart_fields(content_type, request.raw)
+        if "file" not in fields or "purpose" not in fields:
+            self._send_error(400, "'file' and 'purpose' are required.")
+            return
+        filename, data = fields["file"]
+        purpose = fields["purpose"][1].decode("utf-8", errors="replace")
+        stored = self.server_state._store_file(filename or "upload", purpose, data)
+        self._send_json(200, stored.public())
+
+    def _batch(self, request: RecordedRequest) -> None:
+        body = request.body
+        if not isinstance(body, dict) or not body.get("input_file_id"):
+            self._send_error(400, "'input_file_id' is required.")
+            return
+        if body.get("endpoint") != "/v1/chat/completions" or body.get("completion_window") != "24h":
+            self._send_error(400, "endpoint must be /v1/chat/completions and completion_window 24h.")
+            return
+        stored = self.server_state.files.get(body["input_file_id"])
+        if stored is None or stored.purpose != "batch":
+            self._send_error(400, f"Input file {body['input_file_id']!r} is missing or not uploaded for 'batch'.")
+            return
+        self._send_json(200, self.server_state._create_batch(body))
 
     def _chat(self, request: RecordedRequest) -> None:
         state = self.server_state
