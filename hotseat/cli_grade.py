@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 
 from hotseat.errors import HotseatError
-from hotseat.grading import GradeOptions, OutputFormat, grade_file, summary
+from hotseat.grading import GradeOptions, GradeReport, OutputFormat, grade_file, summary
 from hotseat.providers.base import ChatModel
 
 
@@ -45,6 +45,15 @@ def grade_command(
     rate_limit: Annotated[
         float | None, typer.Option("--rate-limit", min=0.001, help="At most N requests a minute to the LLM.")
     ] = None,
+    batch_api: Annotated[
+        bool, typer.Option("--batch-api", help="Submit through OpenAI's Batch API (half price, up to 24 h).")
+    ] = False,
+    poll_interval: Annotated[
+        float, typer.Option("--poll-interval", min=0.001, help="Seconds between batch status checks.")
+    ] = 30.0,
+    batch_id: Annotated[
+        str | None, typer.Option("--batch-id", help="Collect this batch instead of submitting one.")
+    ] = None,
 ) -> None:
     """Grade transcripts on the six skills; exit 1 if any line could not be graded."""
     console = Console(stderr=True)
@@ -56,13 +65,29 @@ def grade_command(
         rate_limit=rate_limit,
     )  # fmt: skip
     try:
-        report = grade_file(options, model_factory=default_model_factory, stdout=sys.stdout, console=console)
+        if batch_api or batch_id:
+            report = _grade_with_batch(options, poll_interval, batch_id, console)
+        else:
+            report = grade_file(options, model_factory=default_model_factory, stdout=sys.stdout, console=console)
+    except KeyboardInterrupt as exc:
+        console.print("Interrupted. Run the same command again to resume.", markup=False, soft_wrap=True)
+        raise typer.Exit(130) from exc
     except HotseatError as exc:
         console.print(exc.user_message(), markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2) from exc
     console.print(summary(report), markup=False, highlight=False, soft_wrap=True)
     if not report.ok:
         raise typer.Exit(1)
+
+
+def _grade_with_batch(
+    options: GradeOptions, poll_interval: float, batch_id: str | None, console: Console
+) -> GradeReport:
+    from hotseat.batch_api import BatchOptions, grade_file_with_batch
+    from hotseat.settings import load_settings
+
+    batch = BatchOptions(poll_interval=poll_interval, batch_id=batch_id)
+    return grade_file_with_batch(options, batch, settings=load_settings(), stdout=sys.stdout, console=console)
 
 
 def register(app: typer.Typer) -> None:

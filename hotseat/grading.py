@@ -296,15 +296,18 @@ class GradeReport:
 
 
 @dataclass(frozen=True)
-class _Job:
+class GradeJob:
+    """One parsed input line waiting to be graded."""
+
     line: int
     transcript: Transcript
 
 
-def _parse_all(
+def parse_jobs(
     lines: Sequence[str], skip_ids: set[str], report: GradeReport, on_failure: Callable[[LineFailure], None]
-) -> list[_Job]:
-    jobs: list[_Job] = []
+) -> list[GradeJob]:
+    """The gradable lines (not in `skip_ids`), in order; bad and duplicate lines go to `report` and `on_failure`."""
+    jobs: list[GradeJob] = []
     first_seen: dict[str, int] = {}
     for number, line in enumerate(lines, start=1):
         if not line.strip():
@@ -325,7 +328,7 @@ def _parse_all(
                 if transcript.id in skip_ids:
                     report.skipped += 1
                 else:
-                    jobs.append(_Job(number, transcript))
+                    jobs.append(GradeJob(number, transcript))
                 continue
         report.failures.append(failure)
         on_failure(failure)
@@ -347,10 +350,10 @@ def grade_lines(
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
     report = GradeReport()
-    jobs = _parse_all(lines, skip_ids or set(), report, on_failure)
+    jobs = parse_jobs(lines, skip_ids or set(), report, on_failure)
     on_start(len(jobs))
 
-    def run(job: _Job) -> Evaluation:
+    def run(job: GradeJob) -> Evaluation:
         try:
             return grader(job.transcript)
         finally:
