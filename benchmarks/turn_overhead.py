@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 # Listening without ever offering a fix: the customer calms but is never "won back", so the
-# session runs the full 30 turns and the prompt keeps growing unless the budget holds it.
+# session runs all its turns and the prompt keeps growing unless the budget holds it.
 TRAINEE_LINES = [
     "That sounds exhausting. Can you tell me what happened from the start?",
     "So if I've got this right, it broke down twice during harvest and nobody called you back.",
@@ -44,7 +44,7 @@ def _common_prefix_tokens(a: list[int], b: list[int]) -> int:
     return n
 
 
-def run(turns: int = 30) -> dict[str, Any]:
+def run(turns: int = 60) -> dict[str, Any]:
     """Play one long session against a fake LLM and return the figures."""
     from hotseat.engine import PracticeEngine
     from hotseat.personas import PersonaLibrary
@@ -95,6 +95,8 @@ def run(turns: int = 30) -> dict[str, Any]:
         "prompt_tokens_turn_1": tokens_at.get(1),
         "prompt_tokens_turn_10": tokens_at.get(10),
         "prompt_tokens_turn_30": tokens_at.get(30),
+        "prompt_tokens_turn_60": tokens_at.get(60),
+        "prompt_tokens_max": max(tokens_at.values()),
         "prompt_token_budget": settings.prompt_token_budget,
         "prefix_reuse_share_median": round(statistics.median(prefix_share), 3) if prefix_share else None,
     }
