@@ -81,8 +81,10 @@ class CustomerPromptBuilder:
             summary = memory[0].content
             messages.append(ChatMessage(role="system", content=summary))
         for turn in turns[through:]:
-            role = "assistant" if turn.role == "customer" else "user"
-            messages.append(ChatMessage(role=role, content=turn.text))
+            if turn.role == "customer":
+                messages.append(ChatMessage(role="assistant", content=turn.text))
+            else:
+                messages.append(ChatMessage(role="user", content=turn.text))
         messages.extend(state)
         return messages, summary
 
