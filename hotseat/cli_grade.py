@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from hotseat.errors import HotseatError
+from hotseat.errors import HotseatError, InputError
 from hotseat.grading import GradeOptions, GradeReport, OutputFormat, grade_file, summary
 from hotseat.providers.base import ChatModel
 
@@ -90,6 +90,90 @@ def _grade_with_batch(
     return grade_file_with_batch(options, batch, settings=load_settings(), stdout=sys.stdout, console=console)
 
 
+def grade_cohort_command(
+    cohort_id: Annotated[int, typer.Argument(metavar="COHORT_ID", help="The cohort to grade.")],
+    user: Annotated[str, typer.Option("--user", "-u", help="Your username: an admin or a grader of the cohort.")],
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Use the offline evaluator even if an LLM is set.")
+    ] = False,
+    concurrency: Annotated[int, typer.Option("--concurrency", "-j", min=1, help="Sessions graded at once.")] = 1,
+    rate_limit: Annotated[
+        float | None, typer.Option("--rate-limit", min=0.001, help="At most N requests a minute to the LLM.")
+    ] = None,
+    batch_api: Annotated[
+        bool, typer.Option("--batch-api", help="Submit through OpenAI's Batch API (half price, up to 24 h).")
+    ] = False,
+    poll_interval: Annotated[
+        float, typer.Option("--poll-interval", min=0.001, help="Seconds between batch status checks.")
+    ] = 30.0,
+    batch_id: Annotated[
+        str | None, typer.Option("--batch-id", help="Collect this batch instead of submitting one.")
+    ] = None,
+) -> None:
+    """Grade every finished session of a cohort not graded yet; exit 1 if any could not be graded."""
+    from hotseat.batch_api import BatchRunner, make_client
+    from hotseat.cohort_grading import CohortBatch, cohort_state_path, grade_cohort
+    from hotseat.cohort_grading import summary as cohort_summary
+    from hotseat.grading import RateLimitedModel, RateLimiter
+    from hotseat.org.accounts import authenticate
+    from hotseat.personas import PersonaLibrary
+    from hotseat.settings import load_settings
+    from hotseat.storage import Store
+
+    console = Console(stderr=True)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, err=True)
+    try:
+        if offline and (batch_api or batch_id):
+            raise InputError("--batch-api and --offline contradict each other.", hint="Choose one.")
+        settings = load_settings()
+        store = Store.open(settings.resolved_database_url())
+        actor = authenticate(store, user, password)
+        model = None if offline else default_model_factory()
+        if model is None and not offline:
+            console.print("No LLM judge configured: grading offline (set OPENAI_API_KEY or OPENAI_BASE_URL).")
+        if model is not None and rate_limit:
+            model = RateLimitedModel(model, RateLimiter(rate_limit))
+        batch = None
+        if batch_api or batch_id:
+            runner = BatchRunner(make_client(settings), console=console, poll_interval=poll_interval)
+            batch = CohortBatch(
+                runner=runner,
+                state_path=cohort_state_path(settings, cohort_id),
+                model_name=settings.judge_model_name(),
+                temperature=settings.temperature,
+                batch_id=batch_id,
+            )
+        report = grade_cohort(
+            store,
+            actor,
+            cohort_id,
+            model=model,
+            personas=PersonaLibrary(settings.personas_dir),
+            concurrency=concurrency,
+            batch=batch,
+        )
+    except KeyboardInterrupt as exc:
+        console.print("Interrupted. Run the same command again to resume.", markup=False, soft_wrap=True)
+        raise typer.Exit(130) from exc
+    except HotseatError as exc:
+        console.print(exc.user_message(), markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from exc
+    for session_id, reason in report.failures:
+        console.print(f"session {session_id}: {reason}", markup=False, highlight=False, soft_wrap=True)
+    if report.batch is not None and report.batch.batch_id:
+        from hotseat.batch_api import describe
+
+        console.print(describe(report.batch), markup=False, highlight=False, soft_wrap=True)
+    console.print(cohort_summary(report), markup=False, highlight=False, soft_wrap=True)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer) -> None:
-    """Add the `grade` command to the main CLI."""
+    """Add the `grade` and `grade-cohort` commands to the main CLI."""
     app.command("grade")(grade_command)
+    app.command("grade-cohort")(grade_cohort_command)
