@@ -389,11 +389,12 @@ class OpenAIServer:
                 item = json.loads(line)
             except ValueError:
                 return f"Line {number} is not valid JSON."
-            if not isinstance(item, dict) or item.get("method") != "POST" or not isinstance(item.get("body"), dict):
+            custom_id = item.get("custom_id") if isinstance(item, dict) else None
+            if not isinstance(custom_id, str) or item.get("method") != "POST" or not isinstance(item.get("body"), dict):
                 return f"Line {number}: each line needs custom_id, method POST, url and body."
-            if item.get("custom_id") in seen:
-                return f"Line {number}: duplicate custom_id {item.get('custom_id')!r}."
-            seen.add(item.get("custom_id"))
+            if custom_id in seen:
+                return f"Line {number}: duplicate custom_id {custom_id!r}."
+            seen.add(custom_id)
         return None if seen else "The input file has no requests."
 
     def _run_batch(self, batch: dict[str, Any]) -> None:
