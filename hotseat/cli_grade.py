@@ -133,8 +133,6 @@ def grade_cohort_command(
         store = Store.open(settings.resolved_database_url())
         actor = authenticate(store, user, password)
         model = None if offline else default_model_factory()
-        if model is None and not offline:
-            console.print("No LLM judge configured: grading offline (set OPENAI_API_KEY or OPENAI_BASE_URL).")
         if model is not None and rate_limit:
             model = RateLimitedModel(model, RateLimiter(rate_limit))
         batch = None
@@ -162,6 +160,8 @@ def grade_cohort_command(
     except HotseatError as exc:
         console.print(exc.user_message(), markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2) from exc
+    if model is None and not offline:
+        console.print("No LLM judge configured: graded offline (set OPENAI_API_KEY or OPENAI_BASE_URL).")
     for session_id, reason in report.failures:
         console.print(f"session {session_id}: {reason}", markup=False, highlight=False, soft_wrap=True)
     if report.batch is not None and report.batch.batch_id:
