@@ -258,3 +258,35 @@ def test_result_files_are_read_with_errors_and_usage() -> None:
     assert found.answers == {"a": "{}"}
     assert found.errors == {"b": "expired", "c": "HTTP 429: slow"}
     assert found.usage.prompt_tokens == 10 and found.usage.completion_tokens == 2
+
+
+def test_a_transcript_changed_since_submission_is_graded_synchronously_on_resume(
+    app: typer.Typer, openai_env: OpenAIServer, openai_settings: Settings, tmp_path: Path
+) -> None:
+    server = openai_env
+    server.default_reply = good_answer
+    server.polls_per_status = 3
+    source, out = write_input(tmp_path / "in.jsonl"), tmp_path / "out.jsonl"
+
+    def interrupt(_seconds: float) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        grade_file_with_batch(
+            GradeOptions(input_path=source, out=out),
+            BatchOptions(poll_interval=0.001),
+            settings=openai_settings,
+            stdout=io.StringIO(),
+            console=Console(file=io.StringIO()),
+            sleep=interrupt,
+        )
+    edited = [*INPUT[:1], transcript_line("t2", "I'm sorry, transcript 2 was fixed by us today."), *INPUT[2:]]
+    write_input(source, edited)
+
+    result = run_batch(app, source, out)
+
+    assert result.exit_code == 0, result.output
+    assert len(server.batch_creations) == 1
+    assert [transcript_id(r) for r in server.chat_requests] == ["t2"]
+    assert records(out)[1]["skills"]["empathy"]["evidence"] == ["I'm sorry, transcript 2"]
+    assert "1 graded synchronously" in result.stderr
