@@ -290,3 +290,21 @@ def test_a_transcript_changed_since_submission_is_graded_synchronously_on_resume
     assert [transcript_id(r) for r in server.chat_requests] == ["t2"]
     assert records(out)[1]["skills"]["empathy"]["evidence"] == ["I'm sorry, transcript 2"]
     assert "1 graded synchronously" in result.stderr
+
+
+def test_an_expired_batch_keeps_what_it_answered_and_the_rest_is_graded_synchronously(
+    app: typer.Typer, openai_env: OpenAIServer, tmp_path: Path
+) -> None:
+    server = openai_env
+    server.default_reply = good_answer
+    server.expire_next_batch(answered=1)
+    source, out = write_input(tmp_path / "in.jsonl"), tmp_path / "out.jsonl"
+
+    result = run_batch(app, source, out)
+
+    assert result.exit_code == 0, result.output
+    assert [r["id"] for r in records(out)] == ["t1", "t2", "t3"]
+    assert all(r["evaluator"] == "llm:test-model" for r in records(out))
+    assert sorted(transcript_id(r) for r in server.chat_requests) == ["t2", "t3"]
+    assert re.search(r"batch batch-test\d+: expired", result.stderr)
+    assert "1 answer(s) accepted; 2 graded synchronously" in result.stderr

@@ -166,6 +166,7 @@ class OpenAIServer:
         self.batch_requests: list[RecordedRequest] = []  # request lines answered inside batches
         self.polls_per_status = 1  # GETs a batch spends in each status before moving on
         self._batch_failures: deque[str] = deque()
+        self._batch_expiries: deque[int] = deque()
         self._erroring_ids: set[str] = set()
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
@@ -260,6 +261,12 @@ class OpenAIServer:
             self._batch_failures.append(message)
         return self
 
+    def expire_next_batch(self, answered: int) -> OpenAIServer:
+        """Make the next batch created end as `expired` after answering only its first `answered` lines."""
+        with self._lock:
+            self._batch_expiries.append(answered)
+        return self
+
     def error_batch_requests(self, *custom_ids: str) -> OpenAIServer:
         """Answer these request lines of any batch with an error (they go to the batch's error file)."""
         with self._lock:
@@ -275,6 +282,7 @@ class OpenAIServer:
             self.errors.clear()
             self.batch_requests.clear()
             self._batch_failures.clear()
+            self._batch_expiries.clear()
             self._erroring_ids.clear()
 
     @property
@@ -325,6 +333,7 @@ class OpenAIServer:
         batch_id = self._new_id("batch")
         with self._lock:
             failure = self._batch_failures.popleft() if self._batch_failures else None
+            expires_after = self._batch_expiries.popleft() if self._batch_expiries else None
         now = int(time.time())
         batch: dict[str, Any] = {
             "id": batch_id,
@@ -342,7 +351,7 @@ class OpenAIServer:
             "metadata": body.get("metadata"),
         }
         with self._lock:
-            self.batches[batch_id] = {"public": batch, "polls": 0, "failure": failure}
+            self.batches[batch_id] = {"public": batch, "polls": 0, "failure": failure, "expires_after": expires_after}
         return batch
 
     def _poll_batch(self, batch_id: str) -> dict[str, Any] | None:
@@ -368,7 +377,7 @@ class OpenAIServer:
                 batch.update(status="in_progress", in_progress_at=now)
                 batch["request_counts"] = {"total": len(lines), "completed": 0, "failed": 0}
         elif status == "in_progress":
-            self._run_batch(batch)
+            self._run_batch(batch, entry["expires_after"])
         return dict(batch)
 
     def _input_lines(self, file_id: str | None) -> list[dict[str, Any]]:
@@ -397,10 +406,26 @@ class OpenAIServer:
             seen.add(custom_id)
         return None if seen else "The input file has no requests."
 
-    def _run_batch(self, batch: dict[str, Any]) -> None:
+    def _run_batch(self, batch: dict[str, Any], expires_after: int | None = None) -> None:
         outputs: list[str] = []
         errors: list[str] = []
-        for item in self._input_lines(batch["input_file_id"]):
+        for number, item in enumerate(self._input_lines(batch["input_file_id"])):
+            if expires_after is not None and number >= expires_after:
+                error = {
+                    "code": "batch_expired",
+                    "message": "This request could not be executed before the batch expired.",
+                }
+                errors.append(
+                    json.dumps(
+                        {
+                            "id": self._new_id("batch_req"),
+                            "custom_id": item["custom_id"],
+                            "response": None,
+                            "error": error,
+                        }
+                    )
+                )
+                continue
             raw = json.dumps(item["body"]).encode()
             request = RecordedRequest("POST", item.get("url", ""), {}, raw, item["body"])
             with self._lock:
@@ -427,7 +452,10 @@ class OpenAIServer:
             "completed": len(outputs),
             "failed": len(errors),
         }
-        batch.update(status="completed", finalizing_at=now, completed_at=now)
+        if expires_after is not None:
+            batch.update(status="expired", expired_at=now)
+        else:
+            batch.update(status="completed", finalizing_at=now, completed_at=now)
 
 
 @dataclass(frozen=True)
