@@ -41,6 +41,8 @@ if TYPE_CHECKING:
 ENDPOINT = "/v1/chat/completions"
 TERMINAL = frozenset({"completed", "failed", "expired", "cancelled"})
 DEFAULT_POLL_INTERVAL_S = 30.0
+MAX_REQUESTS = 50_000  # the Batch API's limits on one input file
+MAX_INPUT_BYTES = 200 * 1024 * 1024
 
 
 class BatchError(ProviderError):
@@ -94,7 +96,12 @@ def request_line(custom_id: str, messages: Sequence[ChatMessage], *, model: str,
 
 
 def build_input_file(items: Sequence[BatchItem], judge: LLMJudge, *, model: str, temperature: float) -> bytes:
-    """The batch input file: one request line per item, in order."""
+    """The batch input file: one request line per item, in order; InputError beyond the API's limits."""
+    if len(items) > MAX_REQUESTS:
+        raise InputError(
+            f"{len(items):,} transcripts is more than the {MAX_REQUESTS:,} requests one batch may hold.",
+            hint="Split the input into parts and grade each part with its own --out.",
+        )
     lines = [
         json.dumps(
             request_line(
@@ -104,7 +111,14 @@ def build_input_file(items: Sequence[BatchItem], judge: LLMJudge, *, model: str,
         )
         for item in items
     ]
-    return ("\n".join(lines) + "\n").encode("utf-8")
+    data = ("\n".join(lines) + "\n").encode("utf-8")
+    if len(data) > MAX_INPUT_BYTES:
+        raise InputError(
+            f"The batch input would be {len(data) / 2**20:,.0f} MB, more than the {MAX_INPUT_BYTES // 2**20} MB "
+            "one batch may hold.",
+            hint="Split the input into parts and grade each part with its own --out.",
+        )
+    return data
 
 
 # -- the state file ----------------------------------------------------------------------------

@@ -308,3 +308,18 @@ def test_an_expired_batch_keeps_what_it_answered_and_the_rest_is_graded_synchron
     assert sorted(transcript_id(r) for r in server.chat_requests) == ["t2", "t3"]
     assert re.search(r"batch batch-test\d+: expired", result.stderr)
     assert "1 answer(s) accepted; 2 graded synchronously" in result.stderr
+
+
+def test_more_than_one_batch_can_hold_is_refused_before_anything_is_uploaded(
+    app: typer.Typer, openai_env: OpenAIServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hotseat import batch_api
+
+    monkeypatch.setattr(batch_api, "MAX_REQUESTS", 2)
+    source, out = write_input(tmp_path / "in.jsonl"), tmp_path / "out.jsonl"
+
+    result = run_batch(app, source, out)
+
+    assert result.exit_code == 2
+    assert "3 transcripts is more than the 2 requests one batch may hold" in result.stderr
+    assert openai_env.files == {} and not out.exists() and not state_path_for(out).exists()
