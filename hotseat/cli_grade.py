@@ -112,6 +112,8 @@ def grade_cohort_command(
     ] = None,
 ) -> None:
     """Grade every finished session of a cohort not graded yet; exit 1 if any could not be graded."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     from hotseat.batch_api import BatchRunner, make_client
     from hotseat.cohort_grading import CohortBatch, cohort_state_path, grade_cohort
     from hotseat.cohort_grading import summary as cohort_summary
@@ -145,15 +147,23 @@ def grade_cohort_command(
                 temperature=settings.temperature,
                 batch_id=batch_id,
             )
-        report = grade_cohort(
-            store,
-            actor,
-            cohort_id,
-            model=model,
-            personas=PersonaLibrary(settings.personas_dir),
-            concurrency=concurrency,
-            batch=batch,
-        )
+        bar = Progress(
+            TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console,
+            redirect_stdout=False, redirect_stderr=False, disable=batch is not None,
+        )  # fmt: skip
+        task = bar.add_task("grading", total=None)
+        with bar:
+            report = grade_cohort(
+                store,
+                actor,
+                cohort_id,
+                model=model,
+                personas=PersonaLibrary(settings.personas_dir),
+                concurrency=concurrency,
+                batch=batch,
+                on_start=lambda total: bar.update(task, total=total),
+                on_done=lambda: bar.advance(task),
+            )
     except KeyboardInterrupt as exc:
         console.print("Interrupted. Run the same command again to resume.", markup=False, soft_wrap=True)
         raise typer.Exit(130) from exc
