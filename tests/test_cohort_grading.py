@@ -5,12 +5,24 @@ from __future__ import annotations
 import io
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import typer
-from helpers_org import LINES, PASSWORD, World, build_world, fast_passwords, fixed_grade
+from helpers_org import (
+    LINES,
+    PASSWORD,
+    World,
+    build_world,
+    fast_passwords,
+    fixed_grade,
+    fresh_schema,
+    postgres_reachable,
+    postgres_url,
+)
 from rich.console import Console
+from support import require_or_skip
 from support.openai_server import OpenAIServer, RecordedRequest
 from typer.testing import CliRunner
 
@@ -24,6 +36,7 @@ from hotseat.org.reviews import submit_for_review
 from hotseat.practice import PracticeSession
 from hotseat.settings import Settings
 
+REQUIRE = "HOTSEAT_REQUIRE_POSTGRES"
 _TURN = re.compile(r'<turn index="(\d+)" role="trainee"[^>]*>(.*)</turn>')
 
 
@@ -185,3 +198,28 @@ def test_the_command_grades_as_the_signed_in_grader(app: typer.Typer, world: Wor
     assert world.store.latest_evaluation(session.id) is not None
     assert denied.exit_code == 2 and "Only a grader or admin can grade a cohort" in denied.stderr
     assert wrong.exit_code == 2 and "The username or password is wrong" in wrong.stderr
+
+
+@pytest.fixture
+def pg_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    url = postgres_url()
+    require_or_skip(url is not None, "HOTSEAT_TEST_DATABASE_URL is not set: no PostgreSQL server to test", REQUIRE)
+    assert url is not None
+    why = postgres_reachable(url)
+    require_or_skip(why is None, f"PostgreSQL is not reachable ({why})", REQUIRE)
+    fast_passwords(monkeypatch)
+    with fresh_schema(url) as schema_url:
+        built = build_world(schema_url, tmp_path)
+        yield built
+        built.store.engine.dispose()  # let the schema be dropped
+
+
+@pytest.mark.postgres
+def test_grading_a_cohort_on_postgresql_with_concurrency(pg_world: World) -> None:
+    sessions = [finished(pg_world, pg_world.play(t)) for t in (pg_world.alice, pg_world.bob) * 2]
+
+    report = grade_cohort(pg_world.store, pg_world.grader, pg_world.cohort.id, model=None, concurrency=4)
+    again = grade_cohort(pg_world.store, pg_world.admin, pg_world.cohort.id, model=None, concurrency=4)
+
+    assert (report.graded, report.failures, again.graded, again.skipped) == (4, [], 0, 4)
+    assert all(evaluations(pg_world, s.id) == 1 for s in sessions)
