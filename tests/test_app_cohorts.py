@@ -257,16 +257,21 @@ def test_admin_creates_a_cohort_imports_users_adds_a_grader_and_sets_an_assignme
     assert [name for name, _ in passwords] == ["hank", "ivy"]
 
     hank = next(u for u in accounts.list_users(org.svc.store, org.admin) if u.username == "hank")
-    at.selectbox(key=f"add_grader_pick_{april.id}").set_value(hank.id)
+    assert not any(b.key == "as_create" for b in at.button)  # only the open tab is rendered
+    at.selectbox(key=f"grader_pick_{april.id}").set_value(hank.id)
     at.button(key=f"add_grader_{april.id}").click().run()
     assert any("hank now grades April" in s.value for s in at.success)
 
+    at.session_state["admin_tab"] = "Assignments"
+    at.run()
     at.selectbox(key="as_persona").set_value("policy-over-problem").run()
     at.number_input(key="as_attempts").set_value(2)
     at.text_input(key="as_title").input("Fare after surgery")
     at.button(key="as_create").click().run()
     assert not at.exception
     assert any("Assignment 'Fare after surgery' set for April" in s.value for s in at.success)
+    at.session_state["admin_tab"] = "Dashboard"
+    at.run()
     assert any(b.label == "Attempts CSV" for b in at.get("download_button"))
 
 
@@ -279,6 +284,8 @@ def accounts_cohorts(org: Org) -> list[Cohort]:
 
 def test_admin_dashboard_shows_completion_and_skills(org: Org, submitted: PracticeSession) -> None:
     at = _sign_in("ada")
+    at.session_state["admin_tab"] = "Dashboard"
+    at.run()
     assert not at.exception
     headers = [h.value for h in at.subheader]
     assert {"Completion", "Scores by skill", "Each trainee's trend"} <= set(headers)

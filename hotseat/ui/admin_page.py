@@ -20,6 +20,8 @@ from hotseat.services import Services
 from hotseat.ui.components import as_text
 from hotseat.ui.state import current_actor, flash, services, show_flash, ui_state
 
+TABS = ("Graders and trainees", "Assignments", "Dashboard")
+
 
 def _skill(skill: Skill) -> str:
     return skill.value.replace("_", " ")
@@ -50,13 +52,17 @@ def render() -> None:
     with st.container(key="join_code"):
         st.markdown(f"Join code for **{as_text(cohort.name)}**: `{cohort.join_code}`")
     st.caption(f"{cohort.trainees} trainee(s) · {cohort.graders} grader(s)")
-    people, assignments, dashboard = st.tabs(["Graders and trainees", "Assignments", "Dashboard"])
-    with people:
-        _people(svc, actor, cohort)
-    with assignments:
-        _assignments(svc, actor, cohort)
-    with dashboard:
-        _dashboard(svc, actor, cohort)
+    # Stateful tabs: the open one survives reruns, and only its content is computed.
+    people, assignments, dashboard = st.tabs(TABS, key="admin_tab", on_change="rerun")
+    if people.open:
+        with people:
+            _people(svc, actor, cohort)
+    if assignments.open:
+        with assignments:
+            _assignments(svc, actor, cohort)
+    if dashboard.open:
+        with dashboard:
+            _dashboard(svc, actor, cohort)
 
 
 def _create_cohort(svc: Services, actor: Actor) -> None:
@@ -98,7 +104,7 @@ def _people(svc: Services, actor: Actor, cohort: Cohort) -> None:
         "Grader to add",
         list(candidates),
         format_func=lambda u: f"{candidates[u].label} ({candidates[u].username}, {candidates[u].role.value})",
-        key=f"add_grader_pick_{cohort.id}",
+        key=f"grader_pick_{cohort.id}",
     )
     if st.button("Add grader", key=f"add_grader_{cohort.id}") and picked is not None:
         try:
