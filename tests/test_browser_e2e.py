@@ -2,112 +2,23 @@
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from support import free_port, require_or_skip
+from support import require_or_skip
+from support.browser import (  # the fixtures are imported so pytest finds them here
+    ARTIFACTS,
+    CHROMIUM_ARGS,
+    CHROMIUM_MISSING,
+    REQUIRE_BROWSER,
+    ROOT,
+    UI_TIMEOUT_MS,
+    RunningApp,
+    chromium,
+    streamlit_app,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
-ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    "--disable-quic",
-]
-REQUIRE_BROWSER = "HOTSEAT_REQUIRE_BROWSER"
-CHROMIUM_MISSING = f"Chromium not found at {CHROMIUM}: apt-get install chromium"
-STARTUP_TIMEOUT_S = 60
-UI_TIMEOUT_MS = 30_000
-
-
-@dataclass
-class RunningApp:
-    """The app served by `streamlit run` in a subprocess."""
-
-    url: str
-    process: subprocess.Popen[bytes]
-    log: Path
-
-    def log_tail(self, lines: int = 40) -> str:
-        """The end of the server's output, for failure messages."""
-        text = self.log.read_text(errors="replace") if self.log.exists() else ""
-        return "\n".join(text.splitlines()[-lines:])
-
-
-def _wait_until_healthy(app: RunningApp) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if app.process.poll() is not None:
-            pytest.fail(f"streamlit exited with code {app.process.returncode}:\n{app.log_tail()}")
-        try:
-            with urllib.request.urlopen(f"{app.url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"streamlit was not healthy after {STARTUP_TIMEOUT_S} s:\n{app.log_tail()}")
-
-
-@pytest.fixture
-def streamlit_app(tmp_path: Path) -> Iterator[RunningApp]:
-    """`streamlit run app.py` on a free loopback port, with the scripted customer and a tmp database."""
-    port = free_port()
-    data = tmp_path / "data"
-    env = {
-        **os.environ,
-        "HOTSEAT_DATA_DIR": str(data),
-        "HOTSEAT_PROVIDER": "scripted",
-        "DATABASE_URL": f"sqlite:///{data / 'hotseat.db'}",  # wins over a developer's .env
-    }
-    command = [
-        sys.executable, "-m", "streamlit", "run", "app.py",
-        "--server.headless", "true",
-        "--server.port", str(port),
-        "--server.address", "127.0.0.1",
-        "--browser.gatherUsageStats", "false",
-        "--server.fileWatcherType", "none",  # edits to the checkout mid-test must not hot-reload modules
-    ]  # fmt: skip
-    log = tmp_path / "streamlit.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    app = RunningApp(url=f"http://127.0.0.1:{port}", process=process, log=log)
-    try:
-        _wait_until_healthy(app)
-        yield app
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-
-
-@pytest.fixture
-def chromium() -> Path:
-    """Debian's Chromium and Playwright: skip without them, fail when HOTSEAT_REQUIRE_BROWSER=1."""
-    require_or_skip(CHROMIUM.exists(), CHROMIUM_MISSING, REQUIRE_BROWSER)
-    require_or_skip(
-        importlib.util.find_spec("playwright") is not None,
-        "Playwright is not installed: pip install playwright",
-        REQUIRE_BROWSER,
-    )
-    return CHROMIUM
+__all__ = ["chromium", "streamlit_app"]
 
 
 @pytest.mark.browser
