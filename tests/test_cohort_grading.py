@@ -7,6 +7,7 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import typer
@@ -223,3 +224,34 @@ def test_grading_a_cohort_on_postgresql_with_concurrency(pg_world: World) -> Non
 
     assert (report.graded, report.failures, again.graded, again.skipped) == (4, [], 0, 4)
     assert all(evaluations(pg_world, s.id) == 1 for s in sessions)
+
+
+@pytest.mark.server
+def test_an_interrupted_cohort_batch_is_resumed_not_resubmitted(
+    world: World, openai_server: OpenAIServer, openai_settings: Settings, tmp_path: Path
+) -> None:
+    from hotseat.providers.openai_compat import OpenAIChatModel
+
+    openai_server.default_reply = good_answer
+    openai_server.polls_per_status = 3
+    sessions = [finished(world, world.play(t)) for t in (world.alice, world.bob)]
+    state = tmp_path / "cohort.batch.json"
+    judge_model = OpenAIChatModel(openai_settings, model="test-model")
+
+    def interrupt(_seconds: float) -> None:
+        raise KeyboardInterrupt
+
+    def batch(sleep: Any) -> CohortBatch:
+        console = Console(file=io.StringIO())
+        runner = BatchRunner(make_client(openai_settings), console=console, poll_interval=0.001, sleep=sleep)
+        return CohortBatch(runner=runner, state_path=state, model_name="test-model", temperature=0.0)
+
+    with pytest.raises(KeyboardInterrupt):
+        grade_cohort(world.store, world.grader, world.cohort.id, model=judge_model, batch=batch(interrupt))
+    assert state.exists() and all(world.store.latest_evaluation(s.id) is None for s in sessions)
+
+    report = grade_cohort(world.store, world.grader, world.cohort.id, model=judge_model, batch=batch(lambda s: None))
+
+    assert report.graded == 2 and report.batch is not None and report.batch.from_batch == 2
+    assert len(openai_server.batch_creations) == 1 and openai_server.chat_requests == []
+    assert not state.exists()
