@@ -317,3 +317,21 @@ def test_cli_creates_the_first_admin_once(monkeypatch: pytest.MonkeyPatch) -> No
     assert made.exit_code == 0, made.output
     again = runner.invoke(app, ["admin", "create", "other", "--password-stdin"], input="long-pass-42\n")
     assert again.exit_code == 2 and "An admin already exists" in again.output
+
+
+def test_sign_in_page_offers_single_sign_on_only_when_configured(org: Org) -> None:
+    at = _goto(_app(), "account")
+    assert not any(b.key and b.key.startswith("sso_") for b in at.button)  # no [auth]: no button, no error
+    configured = AppTest.from_file(APP, default_timeout=30)
+    configured.secrets["auth"] = {
+        "redirect_uri": "http://localhost:8501/oauth2callback",
+        "cookie_secret": "not-a-secret",
+        "client_id": "hotseat",
+        "client_secret": "not-a-secret",
+        "server_metadata_url": "https://login.example.com/.well-known/openid-configuration",
+    }
+    configured.run()
+    configured = _goto(configured, "account")
+    assert [b.label for b in configured.button if b.key and b.key.startswith("sso_")] == [
+        "Sign in with your organisation"
+    ]
