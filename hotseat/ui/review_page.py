@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
 from evaluators.results import Evaluation
@@ -15,12 +17,16 @@ from hotseat.ui import components
 from hotseat.ui.components import as_text
 from hotseat.ui.state import UiState, current_actor, flash, services, show_flash, ui_state
 
-SCORES = (1, 2, 3, 4, 5)
+SCORES: list[int] = [1, 2, 3, 4, 5]
 QUOTE_CHARS = 240
 
 
 def _label(skill: Skill) -> str:
     return skill.value.replace("_", " ").capitalize()
+
+
+def _score_label(score: int, *, evaluator: int) -> str:
+    return f"{score}*" if score == evaluator else str(score)
 
 
 def _one_line(text: str, limit: int = QUOTE_CHARS) -> str:
@@ -151,7 +157,7 @@ def _review_form(svc: Services, state: UiState, actor: Actor, sheet: ReviewSheet
                 SCORES,
                 index=s.score - 1,
                 horizontal=True,
-                format_func=lambda v, e=s.score: f"{v}*" if v == e else str(v),
+                format_func=partial(_score_label, evaluator=s.score),
                 key=f"rv_score_{s.skill.value}_{sid}",
                 help="* the evaluator's score",
             )
