@@ -335,3 +335,24 @@ def test_sign_in_page_offers_single_sign_on_only_when_configured(org: Org) -> No
     assert [b.label for b in configured.button if b.key and b.key.startswith("sso_")] == [
         "Sign in with your organisation"
     ]
+
+
+def test_sign_out_returns_to_individual_practice(org: Org) -> None:
+    at = _goto(_sign_in("alice"), "account")
+    assert any(as_text("Alice (alice)") in m.value for m in at.markdown)
+    at.button(key="signout").click().run()
+    assert not at.exception
+    assert at.session_state["hotseat"].actor_id is None and _titles(at) == ["Sign in"]
+
+
+def test_the_trainee_sees_the_graders_feedback_under_the_debrief(org: Org, submitted: PracticeSession) -> None:
+    from hotseat.org.reviews import SkillDecision, submit_review
+
+    submit_review(
+        org.svc.store, org.grader, submitted.id, {"apology": SkillDecision(score=1, comment="No **owning** it.")}
+    )
+    at = _sign_in("alice")
+    at.session_state["hotseat"].session_id = submitted.id
+    at = _goto(at, "practice")
+    assert any("Submitted for review" in s.value for s in at.success)
+    assert any(as_text("No **owning** it.") in m.value and "grader 1" in m.value for m in at.markdown)

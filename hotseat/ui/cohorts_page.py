@@ -8,7 +8,7 @@ from hotseat.errors import HotseatError
 from hotseat.org.accounts import Actor, Role
 from hotseat.org.assignments import AssignmentProgress, AssignmentStatus, Attempt, assignments_for, start_assignment
 from hotseat.org.cohorts import join_cohort, list_cohorts
-from hotseat.org.reviews import submit_for_review
+from hotseat.org.reviews import reviews_of, submit_for_review
 from hotseat.practice import PracticeSession
 from hotseat.services import Services
 from hotseat.ui import navigation
@@ -140,6 +140,7 @@ def submit_box(svc: Services, session: PracticeSession) -> None:
         st.markdown(f"**Assignment:** {as_text(item.assignment.title)} · attempt {attempt.attempt}")
         if attempt.submitted:
             st.success("Submitted for review. A grader of your cohort will review it.")
+            _feedback(svc, actor, session.id)
             return
         if st.button("Submit for review", key="submit_for_review", type="primary"):
             try:
@@ -148,3 +149,21 @@ def submit_box(svc: Services, session: PracticeSession) -> None:
                 st.error(exc.user_message())
             else:
                 st.rerun()
+
+
+def _feedback(svc: Services, actor: Actor, session_id: str) -> None:
+    """The graders' reviews of the trainee's session: adjusted scores and comments."""
+    try:
+        reviews = reviews_of(svc.store, actor, session_id)
+    except HotseatError as exc:
+        st.error(exc.user_message())
+        return
+    for review in reviews:
+        st.markdown(f"**Reviewed by {as_text(review.grader_username)}**")
+        if review.comment:
+            st.markdown(as_text(review.comment))
+        for s in review.skills:
+            if s.adjusted or s.comment:
+                label = s.skill.value.replace("_", " ")
+                comment = f" — {as_text(s.comment)}" if s.comment else ""
+                st.markdown(f"- {label}: evaluator {s.evaluator_score} → grader {s.grader_score}{comment}")
