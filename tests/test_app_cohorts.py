@@ -270,6 +270,7 @@ def test_admin_creates_a_cohort_imports_users_adds_a_grader_and_sets_an_assignme
     at.button(key="as_create").click().run()
     assert not at.exception
     assert any("Assignment 'Fare after surgery' set for April" in s.value for s in at.success)
+    assert at.text_input(key="as_title").value == ""
     at.session_state["admin_tab"] = "Dashboard"
     at.run()
     assert any(getattr(b, "label", None) == "Attempts CSV" for b in at.get("download_button"))

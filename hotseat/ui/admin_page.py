@@ -178,6 +178,7 @@ def _assignments(svc: Services, actor: Actor, cohort: Cohort) -> None:
             st.error(exc.user_message())
         else:
             flash(f"Assignment '{made.title}' set for {cohort.name}.")
+            del st.session_state["as_title"]  # the next assignment starts with an empty title
             st.rerun()
 
 
