@@ -76,7 +76,7 @@ def _create_cohort(svc: Services, actor: Actor) -> None:
             st.error(exc.user_message())
         else:
             st.session_state["admin_cohort"] = cohort.id
-            flash(f"Cohort {cohort.name} created. Its join code is {cohort.join_code}.")
+            flash(f"Cohort {as_text(cohort.name)} created. Its join code is {cohort.join_code}.")
             st.rerun()
 
 
@@ -112,7 +112,7 @@ def _people(svc: Services, actor: Actor, cohort: Cohort) -> None:
         except HotseatError as exc:
             st.error(exc.user_message())
         else:
-            flash(f"{member.username} now grades {cohort.name}.")
+            flash(f"{as_text(member.username)} now grades {as_text(cohort.name)}.")
             st.rerun()
 
 
@@ -177,7 +177,7 @@ def _assignments(svc: Services, actor: Actor, cohort: Cohort) -> None:
         except HotseatError as exc:
             st.error(exc.user_message())
         else:
-            flash(f"Assignment '{made.title}' set for {cohort.name}.")
+            flash(f"Assignment '{as_text(made.title)}' set for {as_text(cohort.name)}.")
             del st.session_state["as_title"]  # the next assignment starts with an empty title
             st.rerun()
 

@@ -60,7 +60,7 @@ def _join(svc: Services, actor: Actor) -> None:
         except HotseatError as exc:
             st.error(exc.user_message())
         else:
-            flash(f"You are in the cohort {cohort.name}.")
+            flash(f"You are in the cohort {as_text(cohort.name)}.")
             st.rerun()
 
 

@@ -135,7 +135,7 @@ def _flags(evaluation: Evaluation, session: PracticeSession) -> None:
 
 def _earlier_reviews(reviews: tuple[Review, ...]) -> None:
     for review in reviews:
-        with st.expander(f"Review by {review.grader_username} · {review.created_at:%d %b %Y %H:%M} UTC"):
+        with st.expander(f"Review by {as_text(review.grader_username)} · {review.created_at:%d %b %Y %H:%M} UTC"):
             if review.comment:
                 st.markdown(as_text(review.comment))
             for s in review.skills:

@@ -63,7 +63,7 @@ def remember_session(state: UiState, session_id: str | None) -> None:
 
 
 def flash(message: str) -> None:
-    """Keep a notice to show once on the next run (e.g. after st.rerun)."""
+    """Keep a notice (Markdown: escape user text with as_text) to show once on the next run."""
     ui_state().flash.append(message)
 
 
