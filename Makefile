@@ -29,6 +29,7 @@ run: install
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy hotseat evaluators app.py
 
 test: lint
 	$(BIN)/pytest
