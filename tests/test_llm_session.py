@@ -68,3 +68,16 @@ def test_rate_limit_keeps_the_trainee_turn_and_secrets_never_leak(
 def request_has_key(server: OpenAIServer) -> bool:
     """The key does travel where it should: in the Authorization header."""
     return server.requests[-1].headers.get("authorization") == f"Bearer {TEST_API_KEY}"
+
+
+def test_usage_is_added_up_per_session(openai_server: OpenAIServer, openai_settings: Settings, tmp_path: Path) -> None:
+    """Prompt, cached and completion tokens reported by the server accumulate on the session."""
+    engine = _engine(openai_settings, tmp_path)
+    session = engine.start("policy-over-problem")
+    openai_server.enqueue("First reply.", "Second reply.")
+    engine.say(session, "That sounds stressful. What happened?")
+    first = session.usage.prompt_tokens
+    engine.say(session, "So the hospital moved your surgery?")
+    assert 0 < first < session.usage.prompt_tokens
+    assert session.usage.completion_tokens > 0
+    assert engine.load(session.id).usage == session.usage

@@ -81,6 +81,12 @@ def _conversation(svc: Services, state: UiState, session: PracticeSession) -> No
     with st.expander("Your brief", expanded=len(session.turns) <= 1):
         components.scenario_brief(scenario)
     components.mood_meter(session.mood)
+    if session.usage.prompt_tokens:
+        u = session.usage
+        st.caption(
+            f"Tokens this session: {u.prompt_tokens:,} prompt ({u.cached_tokens:,} cached), "
+            f"{u.completion_tokens:,} completion"
+        )
     if session.parent_id:
         _comparison(svc, session)
     components.transcript(
