@@ -43,6 +43,8 @@ _OTHER_SUBJECTS = _words("he she they it this that there it's that's there's he'
 _WH = _words("what how why when where which who whose whom")
 _AUX = _words("do does did is are was were can could would will should have has had else often much many")
 _CONDITIONS = _words("if unless whenever once")
+_FIRST_PERSON = _words("i i'm i've i'd me my")
+_WE = _words("we we're we've we'll we'd our us")
 
 
 @dataclass(frozen=True)
@@ -69,12 +71,13 @@ def reflective_form(norm: str) -> int:
     A statement about their side is declarative (or a declarative said as a question:
     "so that's three days with no call back?"), is not advice or an instruction, and speaks
     of them ("you", "your"). An echo is a short fragment picking up their words ("Three days.").
+    A frame with no content words after it ("I hear you.") is not built to restate anything.
     """
     lex = cues("paraphrase")
     body = _lead().sub("", norm)
     tokens = words(body)
-    if not tokens:
-        return 0
+    if not content_stems(body) and not numbers(body):
+        return 0  # a frame with nothing after it ("I hear you.") says back nothing
     if lex.has("question_start", tokens[0]) and norm.rstrip().endswith("?"):
         return 2 if lex.has("claim", norm) else 0  # "what I hear is that you...?" still restates
     if lex.has("frame", norm):
@@ -126,10 +129,7 @@ def detect_paraphrase(turn: ParsedTurn) -> tuple[Finding | None, bool]:
             forms[i - 1], forms[i] = 2, 0
     candidates = [i for i in usable if forms[i]]
     if not candidates:
-        generic = next((i for i in usable if lex.has("generic_frame", turn.normalised[i])), None)
-        if generic is not None:
-            return Finding(2, "You said you heard them, but not what you heard.", turn.sentences[generic]), False
-        return None, False
+        return _token(turn, usable), False
 
     if not turn.customer:  # nothing of theirs to compare with: credit the form alone, modestly
         best_form = max(candidates, key=lambda i: forms[i])
@@ -152,7 +152,7 @@ def detect_paraphrase(turn: ParsedTurn) -> tuple[Finding | None, bool]:
     strengths = {r.index: _strength(r, turn) for r in rows}
     scored = [r for r in rows if strengths[r.index] >= 2]
     if not scored:
-        return None, False
+        return _token(turn, usable), False
     best = max(scored, key=lambda r: (strengths[r.index], r.link))
     evidence = turn.sentences[best.index]
     source = turn.customer[best.unit]
@@ -178,6 +178,35 @@ def detect_paraphrase(turn: ParsedTurn) -> tuple[Finding | None, bool]:
     return Finding(score, notes[score], evidence), False
 
 
+def _token(turn: ParsedTurn, usable: list[int]) -> Finding | None:
+    """A token: they said they heard or understood ("I hear you", "I've been there"), not what."""
+    lex = cues("paraphrase")
+    generic = next((i for i in usable if lex.has("generic_frame", turn.normalised[i])), None)
+    if generic is not None:
+        return Finding(2, "You said you heard them, but not what you heard.", turn.sentences[generic])
+    shared = next((i for i in usable if _relates(turn, i)), None)
+    if shared is not None:
+        note = "You related it to your own experience, but did not say back what they told you."
+        return Finding(2, note, turn.sentences[shared])
+    return None
+
+
+def _relates(turn: ParsedTurn, index: int) -> bool:
+    """A first-person "me too" about the customer's matter: "I had a parcel go missing once too"."""
+    norm = turn.normalised[index]
+    tokens = words(_lead().sub("", norm))
+    if not tokens or tokens[0] not in _FIRST_PERSON or _WE & set(tokens):
+        return False
+    if not cues("paraphrase").has("shared_experience", norm) or cues("moves").has("solution", norm):
+        return False
+    if not turn.customer:
+        return False
+    if _shares_words(turn, index):
+        return True
+    sims = embeddings.similarity([_content(turn.sentences[index])], [_content(c) for c in turn.customer])
+    return float(sims.max()) >= SIM_LINK
+
+
 def _strength(r: _Sentence, turn: ParsedTurn) -> int:
     """How clearly one sentence restates the customer: 0 (not at all) to 4 (framed and on point)."""
     shared = len(content_stems(turn.sentences[r.index]) & content_stems(turn.customer[r.unit]))
@@ -185,8 +214,8 @@ def _strength(r: _Sentence, turn: ParsedTurn) -> int:
         return 4 if r.link >= SIM_LINK else 3 if r.link >= SIM_DISTORTED else 2
     if r.form == 1 and (r.link >= SIM_POINT or shared >= 2):
         return 4 if _adds_meaning(turn.normalised[r.index]) else 3  # restated, with what it means for them
-    if r.form == 1 or (r.form == -1 and shared >= 1):
-        return 2  # about them, but not clearly about what they said
+    if (r.form == 1 and (r.link >= SIM_DISTORTED or shared >= 1)) or (r.form == -1 and shared >= 1):
+        return 2  # about them and near what they said, but not clearly restating it
     return 0
 
 

@@ -61,6 +61,32 @@ def test_paraphrase_by_meaning_and_distortion() -> None:
     assert bad.skills[Skill.PARAPHRASE] == 1
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I hear you.",
+        "I can understand that.",
+        "I know how that feels.",
+        "I've been there.",
+        "I had a double charge on my own card last year too.",
+    ],
+)
+def test_token_understanding_is_a_token_paraphrase(text: str) -> None:
+    assert read(text).skills[Skill.PARAPHRASE] == 2
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "You're speaking with Sam from the help desk.",  # about them, nothing they said
+        "I also went to the gym this morning.",  # "me too" about something else
+        "We also refunded the fee.",  # the company's action, not a shared experience
+    ],
+)
+def test_not_a_paraphrase_at_all(text: str) -> None:
+    assert Skill.PARAPHRASE not in read(text).skills
+
+
 def test_validation_cue() -> None:
     s = read("Anyone would be upset after being charged twice - that makes complete sense.")
     assert s.skills[Skill.VALIDATION] >= 3
