@@ -15,6 +15,7 @@ from evaluators.turn import Finding, ParsedTurn, overlaps_customer
 
 PLAIN_LIMITS = (3.0, 2.4, 1.9, 1.4)  # readability difficulty at or below each earns 2, 3, 4, 5
 LONGEST_SENTENCE_WORDS = 30  # one sentence longer than this loses a point
+TIED_WORDS = 2  # words of theirs the sentence after a reaction must pick up to tie it to their story
 _SPECIFIC_REASON = (  # a validation that says why: "...after being charged twice"
     "because", "especially", "after", "when you", "given", "with ", "since", "that you", "about",
     "you've", "you were", "you did",
@@ -28,6 +29,23 @@ def _feeling_stems(sentence: str) -> frozenset[str]:
 def _quote(text: str, limit: int = 50) -> str:
     text = " ".join(text.split())
     return f'"{text}"' if len(text) <= limit else f'"{text[: limit - 1].rstrip()}…"'
+
+
+def _tied_to_their_story(turn: ParsedTurn, index: int) -> bool:
+    """Feeling tied to what happened to them: the sentence picks up their words, or the statement after it does.
+
+    "Oh no. Losing harvest days with rain on the way is the worst timing." is tied; "Oh no. What's
+    your order number?" and "Oh no. Your order is in our system." are not.
+    """
+    if overlaps_customer(turn.sentences[index], turn, ignore=_feeling_stems(turn.normalised[index])):
+        return True
+    after = index + 1
+    if after >= len(turn.sentences) or after in turn.flagged_sentences:
+        return False
+    norm = turn.normalised[after]
+    if norm.rstrip().endswith("?") or cues("moves").has("solution", norm):
+        return False
+    return len(overlaps_customer(turn.sentences[after], turn, ignore=_feeling_stems(norm))) >= TIED_WORDS
 
 
 def detect_empathy(turn: ParsedTurn) -> Finding | None:
@@ -52,6 +70,9 @@ def detect_empathy(turn: ParsedTurn) -> Finding | None:
             generic.append(i)
     shown = sorted(set(named + warm))
     if not shown:
+        tied = [i for i in reaction if _tied_to_their_story(turn, i)]
+        if tied:
+            return Finding(4, "You reacted to what happened to them in particular.", turn.sentences[tied[0]])
         if reaction:
             return Finding(
                 3, "A brief reaction to what happened, without naming how they feel.", turn.sentences[reaction[0]]
@@ -59,9 +80,7 @@ def detect_empathy(turn: ParsedTurn) -> Finding | None:
         if generic:
             return Finding(2, 'A general "I understand" without naming how they feel.', turn.sentences[generic[0]])
         return None
-    specific = [
-        i for i in shown if overlaps_customer(turn.sentences[i], turn, ignore=_feeling_stems(turn.normalised[i]))
-    ]
+    specific = [i for i in shown if _tied_to_their_story(turn, i)]
     lead = (specific or named or warm)[0]
     score = 3 + bool(specific) + (len(shown) + len(reaction) >= 2 or bool(warm)) if named else 4
     score = min(score, 5)

@@ -52,6 +52,21 @@ def test_empathy_named_and_tied_to_their_situation() -> None:
     assert "exhausting" in s.notes["empathy"]
 
 
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("Oh no, that's awful.", 3),  # could be said to anyone about anything
+        ("Oh no, that's awful. Three days on the phone with nobody calling back is not okay.", 4),
+        ("Oh no, that's awful. Can you confirm your order number?", 3),  # a procedural question ties nothing
+        ("Oh no. Your order is in our system.", 3),  # one shared word is not their story
+        ("That sounds exhausting.", 3),
+        ("That sounds exhausting. Three days on the phone and still nobody calls back.", 4),
+    ],
+)
+def test_empathy_is_strong_only_when_tied_to_their_story(text: str, level: int) -> None:
+    assert read(text).skills[Skill.EMPATHY] == level
+
+
 def test_paraphrase_by_meaning_and_distortion() -> None:
     good = read("So if I've got this right, you were billed two times for one purchase and nobody got back to you.")
     assert good.skills[Skill.PARAPHRASE] >= 3
