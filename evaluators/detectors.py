@@ -82,7 +82,10 @@ def detect_empathy(turn: ParsedTurn) -> Finding | None:
         return None
     specific = [i for i in shown if _tied_to_their_story(turn, i)]
     lead = (specific or named or warm)[0]
-    score = 3 + bool(specific) + (len(shown) + len(reaction) >= 2 or bool(warm)) if named else 4
+    if named and not specific:  # "I'm sorry. That sounds frustrating." could be said to anyone: warmth alone lifts it
+        score = 3 + any(lex.has("intensity", turn.normalised[i]) for i in warm)
+    else:
+        score = 3 + bool(specific) + (len(shown) + len(reaction) >= 2 or bool(warm)) if named else 4
     score = min(score, 5)
     feeling = (lex.first("feeling", turn.normalised[lead]) or "").strip()
     named_part = f" ({feeling})" if feeling else ""

@@ -61,6 +61,8 @@ def test_empathy_named_and_tied_to_their_situation() -> None:
         ("Oh no. Your order is in our system.", 3),  # one shared word is not their story
         ("That sounds exhausting.", 3),
         ("That sounds exhausting. Three days on the phone and still nobody calls back.", 4),
+        ("I'm sorry. That sounds frustrating.", 3),  # the rubric's own level-3 example
+        ("I'm so sorry. That sounds frustrating.", 4),  # warmly named, if still generic
     ],
 )
 def test_empathy_is_strong_only_when_tied_to_their_story(text: str, level: int) -> None:
