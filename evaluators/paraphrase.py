@@ -76,7 +76,7 @@ def reflective_form(norm: str) -> int:
     lex = cues("paraphrase")
     body = _lead().sub("", norm)
     tokens = words(body)
-    if not content_stems(body) and not numbers(body):
+    if not any((len(w) > 2 and w not in STOPWORDS) or w.isdigit() for w in tokens):
         return 0  # a frame with nothing after it ("I hear you.") says back nothing
     if lex.has("question_start", tokens[0]) and norm.rstrip().endswith("?"):
         return 2 if lex.has("claim", norm) else 0  # "what I hear is that you...?" still restates
