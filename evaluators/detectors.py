@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 
+from evaluators import embeddings
 from evaluators.lexicon import cues
+from evaluators.paraphrase import SIM_POINT, content_text
 from evaluators.readability import measure
 from evaluators.text import content_stems
 from evaluators.turn import Finding, ParsedTurn, overlaps_customer
@@ -32,20 +34,28 @@ def _quote(text: str, limit: int = 50) -> str:
 
 
 def _tied_to_their_story(turn: ParsedTurn, index: int) -> bool:
-    """Feeling tied to what happened to them: the sentence picks up their words, or the statement after it does.
+    """Feeling tied to what happened to them: the sentence, or the statement after it, picks up what they said.
 
-    "Oh no. Losing harvest days with rain on the way is the worst timing." is tied; "Oh no. What's
-    your order number?" and "Oh no. Your order is in our system." are not.
+    Picking up means sharing their words, or saying the same thing by meaning (the sentence-embedding
+    model). "Oh no. Losing harvest days with rain on the way is the worst timing." is tied; "Oh no.
+    What's your order number?" and "Oh no. Your order is in our system." are not.
     """
     if overlaps_customer(turn.sentences[index], turn, ignore=_feeling_stems(turn.normalised[index])):
         return True
+    said = [index]
     after = index + 1
-    if after >= len(turn.sentences) or after in turn.flagged_sentences:
+    if after < len(turn.sentences) and after not in turn.flagged_sentences:
+        norm = turn.normalised[after]
+        if not norm.rstrip().endswith("?") and not cues("moves").has("solution", norm):
+            if len(overlaps_customer(turn.sentences[after], turn, ignore=_feeling_stems(norm))) >= TIED_WORDS:
+                return True
+            said.append(after)
+    if not turn.customer:
         return False
-    norm = turn.normalised[after]
-    if norm.rstrip().endswith("?") or cues("moves").has("solution", norm):
-        return False
-    return len(overlaps_customer(turn.sentences[after], turn, ignore=_feeling_stems(norm))) >= TIED_WORDS
+    sims = embeddings.similarity(
+        [content_text(turn.sentences[i]) for i in said], [content_text(c) for c in turn.customer]
+    )
+    return float(sims.max()) >= SIM_POINT
 
 
 def detect_empathy(turn: ParsedTurn) -> Finding | None:

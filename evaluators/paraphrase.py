@@ -61,7 +61,8 @@ def _lead() -> re.Pattern[str]:
     return re.compile(r"^(?:(?:" + "|".join(patterns) + r")(?![a-z0-9])[\s,\-—–.!:]*)+")
 
 
-def _content(text: str) -> str:
+def content_text(text: str) -> str:
+    """The content words of `text` (no stopwords), what the embedding model compares."""
     return " ".join(w for w in words(text) if w not in STOPWORDS) or text
 
 
@@ -111,7 +112,7 @@ def _distortion(sentence: str, sources: list[str], turn: ParsedTurn) -> str | No
     if extra and numbers(turn.customer_text):
         return f"the customer never said {', '.join(sorted(extra))}"
     for source in sources:
-        same_words = fuzz.token_sort_ratio(_content(sentence), _content(source)) >= FLIP_RATIO
+        same_words = fuzz.token_sort_ratio(content_text(sentence), content_text(source)) >= FLIP_RATIO
         if same_words and _negated(sentence) != _negated(source):
             return "it flips what the customer said"
     return None
@@ -136,7 +137,7 @@ def detect_paraphrase(turn: ParsedTurn) -> tuple[Finding | None, bool]:
         note = "You reflected back to them (there was little of theirs to compare with)."
         return Finding(1 + max(1, forms[best_form]), note, turn.sentences[best_form]), False
     sims = embeddings.similarity(
-        [_content(turn.sentences[i]) for i in candidates], [_content(c) for c in turn.customer]
+        [content_text(turn.sentences[i]) for i in candidates], [content_text(c) for c in turn.customer]
     )
     rows = [_Sentence(i, forms[i], float(sims[k].max()), int(sims[k].argmax())) for k, i in enumerate(candidates)]
     for k, r in enumerate(rows):
@@ -203,7 +204,7 @@ def _relates(turn: ParsedTurn, index: int) -> bool:
         return False
     if _shares_words(turn, index):
         return True
-    sims = embeddings.similarity([_content(turn.sentences[index])], [_content(c) for c in turn.customer])
+    sims = embeddings.similarity([content_text(turn.sentences[index])], [content_text(c) for c in turn.customer])
     return float(sims.max()) >= SIM_LINK
 
 

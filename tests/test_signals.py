@@ -57,6 +57,7 @@ def test_empathy_named_and_tied_to_their_situation() -> None:
     [
         ("Oh no, that's awful.", 3),  # could be said to anyone about anything
         ("Oh no, that's awful. Three days on the phone with nobody calling back is not okay.", 4),
+        ("Oh no. Being billed two times for a single purchase is not okay.", 4),  # their story by meaning
         ("Oh no, that's awful. Can you confirm your order number?", 3),  # a procedural question ties nothing
         ("Oh no. Your order is in our system.", 3),  # one shared word is not their story
         ("That sounds exhausting.", 3),
