@@ -7,14 +7,15 @@ from pathlib import Path
 import pytest
 from support import require_or_skip
 from support.browser import (  # the fixtures are imported so pytest finds them here
+    APP_IDLE,
     ARTIFACTS,
-    CHROMIUM_ARGS,
     CHROMIUM_MISSING,
     REQUIRE_BROWSER,
     ROOT,
     UI_TIMEOUT_MS,
     RunningApp,
     chromium,
+    chromium_page,
     streamlit_app,
 )
 
@@ -26,103 +27,69 @@ def test_trainee_types_a_message_and_the_customer_answers(
     chromium: Path, streamlit_app: RunningApp, tmp_path: Path
 ) -> None:
     """Pick the default customer, start, type a message, press Enter: the customer's reply appears."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    ARTIFACTS.mkdir(exist_ok=True)
     message = "I'm so sorry, that sounds really frustrating. Tell me what happened."
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"),
-            executable_path=str(chromium),
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1280, "height": 900},
-        )
-        page = browser.pages[0] if browser.pages else browser.new_page()
-        page.set_default_timeout(UI_TIMEOUT_MS)
-        app_idle = page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]')
-        try:
-            page.goto(streamlit_app.url)
-            page.get_by_role("button", name="Start conversation").click()  # the default customer
+    with chromium_page(chromium, tmp_path / "chromium-profile", streamlit_app, "browser-e2e") as page:
+        app_idle = page.locator(APP_IDLE)
+        page.goto(streamlit_app.url)
+        page.get_by_role("button", name="Start conversation").click()  # the default customer
 
-            chat_input = page.get_by_test_id("stChatInputTextArea")
-            expect(chat_input).to_be_visible(timeout=UI_TIMEOUT_MS)
-            expect(app_idle).to_have_count(1, timeout=UI_TIMEOUT_MS)  # typing mid-run can be lost
-            messages = page.get_by_test_id("stChatMessage")
-            before = messages.count()
-            customer = messages.first.inner_text().strip().splitlines()[0]  # the opening line's speaker
+        chat_input = page.get_by_test_id("stChatInputTextArea")
+        expect(chat_input).to_be_visible(timeout=UI_TIMEOUT_MS)
+        expect(app_idle).to_have_count(1, timeout=UI_TIMEOUT_MS)  # typing mid-run can be lost
+        messages = page.get_by_test_id("stChatMessage")
+        before = messages.count()
+        customer = messages.first.inner_text().strip().splitlines()[0]  # the opening line's speaker
 
-            chat_input.fill(message)
-            chat_input.press("Enter")
+        chat_input.fill(message)
+        chat_input.press("Enter")
 
-            expect(messages.filter(has_text=message)).to_have_count(1, timeout=UI_TIMEOUT_MS)
-            # the trainee's message and the customer's reply
-            expect(messages).to_have_count(before + 2, timeout=UI_TIMEOUT_MS)
-            expect(app_idle).to_have_count(1, timeout=UI_TIMEOUT_MS)
-            reply = messages.last
-            expect(reply).to_contain_text(customer)
-            expect(reply).not_to_contain_text(message)
-            assert reply.inner_text().strip() != customer, "the customer's reply is empty"
-            reply.scroll_into_view_if_needed()
-            page.screenshot(path=str(ARTIFACTS / "browser-e2e.png"), full_page=True)
-        except Exception:
-            page.screenshot(path=str(ARTIFACTS / "browser-e2e-failure.png"), full_page=True)
-            print(f"streamlit log:\n{streamlit_app.log_tail()}")
-            raise
-        finally:
-            browser.close()
+        expect(messages.filter(has_text=message)).to_have_count(1, timeout=UI_TIMEOUT_MS)
+        # the trainee's message and the customer's reply
+        expect(messages).to_have_count(before + 2, timeout=UI_TIMEOUT_MS)
+        expect(app_idle).to_have_count(1, timeout=UI_TIMEOUT_MS)
+        reply = messages.last
+        expect(reply).to_contain_text(customer)
+        expect(reply).not_to_contain_text(message)
+        assert reply.inner_text().strip() != customer, "the customer's reply is empty"
+        reply.scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / "browser-e2e.png"), full_page=True)
 
 
 @pytest.mark.browser
 def test_full_session_through_to_the_debrief(chromium: Path, streamlit_app: RunningApp, tmp_path: Path) -> None:
     """A good trainee wins the default customer back; the debrief shows the skills chart and the mood curve."""
     import yaml
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     script = yaml.safe_load((ROOT / "tests" / "fixtures" / "trainee_scripts.yaml").read_text())
     lines = script["transaction-not-relationship"]["good"]  # the default customer (loyalty-killer 1)
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"),
-            executable_path=str(chromium),
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1280, "height": 900},
-        )
-        page = browser.pages[0] if browser.pages else browser.new_page()
-        page.set_default_timeout(UI_TIMEOUT_MS)
-        app_idle = page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]')
-        try:
-            page.goto(streamlit_app.url)
-            page.get_by_role("button", name="Start conversation").click()
-            messages = page.get_by_test_id("stChatMessage")
-            chat_input = page.get_by_test_id("stChatInputTextArea")
-            expect(chat_input).to_be_visible(timeout=UI_TIMEOUT_MS)
-            for line in lines:
-                expect(app_idle).to_have_count(1, timeout=UI_TIMEOUT_MS)
-                if page.get_by_text("You won them back.").count():
-                    break  # won back before the script ran out
-                before = messages.count()
-                chat_input.fill(line)
-                chat_input.press("Enter")
-                expect(messages).to_have_count(before + 2, timeout=UI_TIMEOUT_MS)
-                expect(app_idle).to_have_count(1, timeout=UI_TIMEOUT_MS)
-            expect(page.get_by_text("You won them back.")).to_be_visible(timeout=UI_TIMEOUT_MS)
-            charts = page.locator('[data-testid="stVegaLiteChart"], [data-testid="stArrowVegaLiteChart"]')
-            charts.first.scroll_into_view_if_needed()
-            expect(charts.first).to_be_visible(timeout=UI_TIMEOUT_MS)
-            charts.nth(1).scroll_into_view_if_needed()  # the skills chart and the mood curve
-            expect(charts.nth(1)).to_be_visible(timeout=UI_TIMEOUT_MS)
-            expect(page.get_by_role("button", name="↩ Try again from here").first).to_be_attached()
-            charts.first.scroll_into_view_if_needed()
-            page.screenshot(path=str(ARTIFACTS / "browser-debrief.png"))
-        except Exception:
-            page.screenshot(path=str(ARTIFACTS / "browser-debrief-failure.png"), full_page=True)
-            print(f"streamlit log:\n{streamlit_app.log_tail()}")
-            raise
-        finally:
-            browser.close()
+    with chromium_page(chromium, tmp_path / "chromium-profile", streamlit_app, "browser-debrief") as page:
+        app_idle = page.locator(APP_IDLE)
+        page.goto(streamlit_app.url)
+        page.get_by_role("button", name="Start conversation").click()
+        messages = page.get_by_test_id("stChatMessage")
+        chat_input = page.get_by_test_id("stChatInputTextArea")
+        expect(chat_input).to_be_visible(timeout=UI_TIMEOUT_MS)
+        for line in lines:
+            expect(app_idle).to_have_count(1, timeout=UI_TIMEOUT_MS)
+            if page.get_by_text("You won them back.").count():
+                break  # won back before the script ran out
+            before = messages.count()
+            chat_input.fill(line)
+            chat_input.press("Enter")
+            expect(messages).to_have_count(before + 2, timeout=UI_TIMEOUT_MS)
+            expect(app_idle).to_have_count(1, timeout=UI_TIMEOUT_MS)
+        expect(page.get_by_text("You won them back.")).to_be_visible(timeout=UI_TIMEOUT_MS)
+        charts = page.locator('[data-testid="stVegaLiteChart"], [data-testid="stArrowVegaLiteChart"]')
+        charts.first.scroll_into_view_if_needed()
+        expect(charts.first).to_be_visible(timeout=UI_TIMEOUT_MS)
+        charts.nth(1).scroll_into_view_if_needed()  # the skills chart and the mood curve
+        expect(charts.nth(1)).to_be_visible(timeout=UI_TIMEOUT_MS)
+        expect(page.get_by_role("button", name="↩ Try again from here").first).to_be_attached()
+        charts.first.scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / "browser-debrief.png"))
 
 
 def test_missing_browser_skips_with_the_install_hint(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -13,8 +13,10 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -115,3 +117,29 @@ def chromium() -> Path:
         REQUIRE_BROWSER,
     )
     return CHROMIUM
+
+
+@contextmanager
+def chromium_page(chromium: Path, profile: Path, app: RunningApp, artifact: str) -> Iterator[Any]:
+    """A Playwright page in a fresh Chromium profile; on failure, a screenshot and the app's log."""
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(profile),
+            executable_path=str(chromium),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1280, "height": 900},
+        )
+        page = context.pages[0] if context.pages else context.new_page()
+        page.set_default_timeout(UI_TIMEOUT_MS)
+        try:
+            yield page
+        except Exception:
+            page.screenshot(path=str(ARTIFACTS / f"{artifact}-failure.png"), full_page=True)
+            print(f"streamlit log:\n{app.log_tail()}")
+            raise
+        finally:
+            context.close()
