@@ -19,6 +19,7 @@ from support.browser import (  # the fixtures are imported so pytest finds them 
     RunningApp,
     chromium,
     streamlit_app,
+    type_into_chat,
 )
 
 __all__ = ["chromium", "streamlit_app"]
@@ -132,19 +133,21 @@ def test_a_cohort_end_to_end(chromium: Path, streamlit_app: RunningApp) -> None:
                 chat = page.get_by_test_id("stChatInputTextArea")
                 expect(chat).to_be_visible(timeout=UI_TIMEOUT_MS)
                 messages = page.get_by_test_id("stChatMessage")
+                ended = False
                 for line in LINES:
                     idle(page)
-                    if page.get_by_text("You won them back.").count():
-                        break
                     before = messages.count()
                     for _ in range(3):  # text typed in the instant a rerun starts can be dropped: type it again
-                        chat.fill(line)
-                        chat.press("Enter")
+                        if not type_into_chat(page, line):
+                            ended = True
+                            break
                         try:
                             expect(messages.filter(has_text=line)).to_have_count(1, timeout=10_000)
                             break
                         except AssertionError:
                             idle(page)
+                    if ended:
+                        break
                     expect(messages).to_have_count(before + 2, timeout=UI_TIMEOUT_MS)
                 see(page, "You won them back.")
                 click(page, "submit_for_review")

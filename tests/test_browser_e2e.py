@@ -17,6 +17,7 @@ from support.browser import (  # the fixtures are imported so pytest finds them 
     chromium,
     chromium_page,
     streamlit_app,
+    type_into_chat,
 )
 
 __all__ = ["chromium", "streamlit_app"]
@@ -74,11 +75,9 @@ def test_full_session_through_to_the_debrief(chromium: Path, streamlit_app: Runn
         expect(chat_input).to_be_visible(timeout=UI_TIMEOUT_MS)
         for line in lines:
             expect(app_idle).to_have_count(1, timeout=UI_TIMEOUT_MS)
-            if page.get_by_text("You won them back.").count():
-                break  # won back before the script ran out
             before = messages.count()
-            chat_input.fill(line)
-            chat_input.press("Enter")
+            if not type_into_chat(page, line):
+                break  # won back before the script ran out
             expect(messages).to_have_count(before + 2, timeout=UI_TIMEOUT_MS)
             expect(app_idle).to_have_count(1, timeout=UI_TIMEOUT_MS)
         expect(page.get_by_text("You won them back.")).to_be_visible(timeout=UI_TIMEOUT_MS)

@@ -143,3 +143,26 @@ def chromium_page(chromium: Path, profile: Path, app: RunningApp, artifact: str)
             raise
         finally:
             context.close()
+
+
+def type_into_chat(page: Any, text: str, *, ending: str = "You won them back.") -> bool:
+    """Type `text` into the chat input and press Enter; False if the conversation ended instead.
+
+    After a reply the app reruns once more; the input can vanish in that rerun when the customer
+    is won back, so a missing input is only an ending if the ending banner shows up.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    from playwright.sync_api import expect
+
+    banner = page.get_by_text(ending)
+    chat = page.get_by_test_id("stChatInputTextArea")
+    expect(banner.or_(chat).first).to_be_visible(timeout=UI_TIMEOUT_MS)
+    if banner.count():
+        return False
+    try:
+        chat.fill(text, timeout=5_000)
+    except PlaywrightTimeout:
+        expect(banner).to_be_visible(timeout=UI_TIMEOUT_MS)
+        return False
+    chat.press("Enter")
+    return True
