@@ -13,6 +13,18 @@ from hotseat.errors import HotseatError, InputError
 from hotseat.grading import GradeOptions, GradeReport, OutputFormat, grade_file, summary
 from hotseat.providers.base import ChatModel
 
+# Options shared by `grade` and `grade-cohort`.
+RateLimitOption = Annotated[
+    float | None, typer.Option("--rate-limit", min=0.001, help="At most N requests a minute to the LLM.")
+]
+BatchApiOption = Annotated[
+    bool, typer.Option("--batch-api", help="Submit through OpenAI's Batch API (half price, up to 24 h).")
+]
+PollIntervalOption = Annotated[
+    float, typer.Option("--poll-interval", min=0.001, help="Seconds between batch status checks.")
+]
+BatchIdOption = Annotated[str | None, typer.Option("--batch-id", help="Collect this batch instead of submitting one.")]
+
 
 def default_model_factory() -> ChatModel | None:
     """The configured judge model, or None when no LLM is configured (grading is then offline)."""
@@ -42,18 +54,10 @@ def grade_command(
         OutputFormat.JSONL
     ),
     resume: Annotated[bool, typer.Option("--resume", help="Skip ids already in --out and append the rest.")] = False,
-    rate_limit: Annotated[
-        float | None, typer.Option("--rate-limit", min=0.001, help="At most N requests a minute to the LLM.")
-    ] = None,
-    batch_api: Annotated[
-        bool, typer.Option("--batch-api", help="Submit through OpenAI's Batch API (half price, up to 24 h).")
-    ] = False,
-    poll_interval: Annotated[
-        float, typer.Option("--poll-interval", min=0.001, help="Seconds between batch status checks.")
-    ] = 30.0,
-    batch_id: Annotated[
-        str | None, typer.Option("--batch-id", help="Collect this batch instead of submitting one.")
-    ] = None,
+    rate_limit: RateLimitOption = None,
+    batch_api: BatchApiOption = False,
+    poll_interval: PollIntervalOption = 30.0,
+    batch_id: BatchIdOption = None,
 ) -> None:
     """Grade transcripts on the six skills; exit 1 if any line could not be graded."""
     console = Console(stderr=True)
@@ -98,18 +102,10 @@ def grade_cohort_command(
         bool, typer.Option("--offline", help="Use the offline evaluator even if an LLM is set.")
     ] = False,
     concurrency: Annotated[int, typer.Option("--concurrency", "-j", min=1, help="Sessions graded at once.")] = 1,
-    rate_limit: Annotated[
-        float | None, typer.Option("--rate-limit", min=0.001, help="At most N requests a minute to the LLM.")
-    ] = None,
-    batch_api: Annotated[
-        bool, typer.Option("--batch-api", help="Submit through OpenAI's Batch API (half price, up to 24 h).")
-    ] = False,
-    poll_interval: Annotated[
-        float, typer.Option("--poll-interval", min=0.001, help="Seconds between batch status checks.")
-    ] = 30.0,
-    batch_id: Annotated[
-        str | None, typer.Option("--batch-id", help="Collect this batch instead of submitting one.")
-    ] = None,
+    rate_limit: RateLimitOption = None,
+    batch_api: BatchApiOption = False,
+    poll_interval: PollIntervalOption = 30.0,
+    batch_id: BatchIdOption = None,
 ) -> None:
     """Grade every finished session of a cohort not graded yet; exit 1 if any could not be graded."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
