@@ -140,7 +140,7 @@ def detect_validation(turn: ParsedTurn) -> Finding | None:
 def detect_apology(turn: ParsedTurn, offers_solution: bool) -> tuple[Finding | None, str | None]:
     """(finding, non-apology phrase) - an apology counts when it owns the mistake."""
     lex = cues("apology")
-    non = next(((i, p) for i, s in enumerate(turn.normalised) for p in lex.find("non_apology", s)), None)
+    non = next(((i, p) for i, s in enumerate(turn.unquoted) for p in lex.find("non_apology", s)), None)
     apologies = [i for i, s in enumerate(turn.normalised) if lex.has("apology", s) and i not in turn.flagged_sentences]
     owned = [
         i
@@ -209,9 +209,9 @@ def detect_plain_language(turn: ParsedTurn) -> tuple[Finding | None, list[str], 
     if turn.word_count < 3:
         return None, [], []
     flags = cues("flags")
-    corporate = [p for s in turn.normalised for p in flags.find("doublespeak", s)]
-    strong = [p for s in turn.normalised for p in flags.find("doublespeak_strong", s)]
-    jargon = [p for s in turn.normalised for p in flags.find("jargon", s)]
+    corporate = [p for s in turn.unquoted for p in flags.find("doublespeak", s)]
+    strong = [p for s in turn.unquoted for p in flags.find("doublespeak_strong", s)]
+    jargon = [p for s in turn.unquoted for p in flags.find("jargon", s)]
     r = measure(turn.text)
     score = 1 + sum(r.difficulty <= limit for limit in PLAIN_LIMITS)
     reasons = []

@@ -2,23 +2,39 @@
 
 from __future__ import annotations
 
+import re
+
 from evaluators.lexicon import cues
+from evaluators.normalise import deobfuscated
 from evaluators.turn import ParsedTurn
 
+_REPORTED = re.compile(
+    r"\b(we|our \w+|i|they|he|she|someone|the agent|your agent|nobody|no one)\s+(\w+\s+)?"
+    r"(asked|told|said|suggested|implied|demanded|wanted|made you|accused|treated|questioned|doubted|asking|telling)\b"
+)
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
 
 
 def detect_injection(text: str) -> list[str]:
-    """Phrases aimed at the grader or the customer model rather than the customer, verbatim from `text`."""
+    """Phrases aimed at the grader or the customer model rather than the customer.
+
+    Read first as written (the phrases are then verbatim from `text`), then decoded (Unicode
+    compatibility forms, invisible characters, leetspeak, letter-spacing), where what is
+    returned is the decoded phrase.
+    """
     # The quote translation maps one character to one, so spans found in it are spans of `text`.
-    return [text[a:b] for a, b in cues("injection").spans("strong", text.translate(_QUOTES))]
+    found = [text[a:b] for a, b in cues("injection").spans("strong", text.translate(_QUOTES))]
+    if found:
+        return found
+    decoded = deobfuscated(text).translate(_QUOTES)
+    return [decoded[a:b] for a, b in cues("injection").spans("strong", decoded)]
 
 
 def policy_walls(turn: ParsedTurn) -> dict[int, str]:
     """Sentence index -> phrase, where policy is used as a wall (no exception offered right after)."""
     lex = cues("flags")
     walls: dict[int, str] = {}
-    for i, s in enumerate(turn.normalised):
+    for i, s in enumerate(turn.unquoted):
         phrase = lex.first("policy_hiding", s)
         if phrase is not None and not lex.has("policy_exception", " ".join(turn.normalised[i : i + 2])):
             walls[i] = phrase
@@ -40,9 +56,12 @@ def accusations(turn: ParsedTurn) -> dict[int, str]:
     from evaluators.paraphrase import reflective_form
 
     lex = cues("flags")
+    apology = cues("apology")
     found: dict[int, str] = {}
     for i, s in enumerate(turn.normalised):
-        phrase = lex.first("accusation", s)
+        if _REPORTED.search(s) and (apology.has("apology", s) or apology.has("ownership", s) or "wrong" in s):
+            continue  # "I'm sorry we asked if your kids took it": owning the doubt, not doubting
+        phrase = lex.first("accusation", s) or lex.first("sarcasm", s)
         if phrase is None and (doubt := lex.first("record_doubt", s)) and not reflective_form(s):
             phrase = doubt
         if phrase is not None:
@@ -53,7 +72,7 @@ def accusations(turn: ParsedTurn) -> dict[int, str]:
 def find_first(group: str, turn: ParsedTurn) -> tuple[int, str] | None:
     """(sentence index, phrase) of the first cue of a `flags` lexicon group."""
     lex = cues("flags")
-    for i, s in enumerate(turn.normalised):
+    for i, s in enumerate(turn.unquoted):
         phrase = lex.first(group, s)
         if phrase is not None:
             return i, phrase

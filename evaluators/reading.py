@@ -1,7 +1,22 @@
-"""Combine the detectors into one `TurnSignals` (the body of `signals.read_turn`)."""
+"""Combine the detectors into one `TurnSignals` (the body of `signals.read_turn`).
+
+The reading, in order: text aimed at the grader or the simulation (injection) earns nothing;
+a turn not in English is not graded; then the precise rules (phrases, clauses, flags), the
+grounding in this customer's story, the scenario's trigger and need examples matched by meaning,
+and the learned scorers over all of it. Last come the caps a strict trainer applies: sympathy
+about nobody in particular is a token, blame after empathy undoes it, a verbatim copy is not a
+paraphrase, and a line the trainee already said earns nothing the second time.
+"""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
+import numpy as np
+from rapidfuzz import fuzz
+
+from evaluators import embeddings, features
 from evaluators.detectors import (
     detect_apology,
     detect_empathy,
@@ -17,20 +32,29 @@ from evaluators.flags import (
     find_first,
     policy_walls,
 )
+from evaluators.grounding import Grounding, ground, specific_stems
+from evaluators.language import is_english
 from evaluators.lexicon import cues
 from evaluators.paraphrase import detect_paraphrase
+from evaluators.scorer import load_model
 from evaluators.signals import TurnContext, TurnSignals
 from evaluators.skills import Flag, Skill
+from evaluators.text import sentences, words
 from evaluators.turn import Finding, ParsedTurn, parse_turn
 
-MIN_LATIN_SHARE = 0.5  # below this share of a-z letters the detectors (English) do not apply
-
-
-def _latin_share(text: str) -> float:
-    letters = [c for c in text if c.isalpha()]
-    if not letters:
-        return 0.0
-    return sum("a" <= c.lower() <= "z" for c in letters) / len(letters)
+NOT_ENGLISH = "Not graded: English only. The offline reader reads English; this turn moves nothing."
+NEED_MATCH = 0.55  # meaning match to a need example at which a concrete fix meets their need
+NEED_MATCH_ALONE = 0.80  # ...or without a detected fix move
+TRIGGER_MATCH = 0.62  # meaning match to a trigger example at which the turn sets them off
+REPEAT_RATIO = 88  # rapidfuzz ratio to an earlier trainee turn at which a turn is a repeat
+REPEAT_SIMILARITY = 0.93  # or sentence-embedding similarity
+UNGROUNDED_CAP = 2  # sympathy, validation, apology, values about nobody in particular
+HEARING = (Skill.EMPATHY, Skill.PARAPHRASE, Skill.VALIDATION)
+_GROUNDED_SKILLS = (Skill.EMPATHY, Skill.VALIDATION, Skill.APOLOGY, Skill.VALUES)
+_WH_START = re.compile(
+    r"^(what|why|how|when|where|which|who|is|are|was|were|do|does|did|can|could|will|would|should|have|has)\b"
+)
+_ANSWERISH = re.compile(r"^(yes|no|yeah|nope|absolutely|of course|definitely|not at all|honestly|because)\b")
 
 
 def read(text: str, context: TurnContext) -> TurnSignals:
@@ -42,23 +66,92 @@ def read(text: str, context: TurnContext) -> TurnSignals:
         out.notes[Flag.INJECTION.value] = (
             f"Text aimed at the grader or the simulation ({', '.join(dict.fromkeys(injected))}) earns nothing."
         )
-        out.evidence[Flag.INJECTION.value] = injected[0]
+        out.evidence[Flag.INJECTION.value] = injected[0] if injected[0] in text else text[:200]
         return out
-    if _latin_share(text) < MIN_LATIN_SHARE:
-        out.notes["language"] = "Not graded: the skill detectors read English only (or the message has no words)."
+    if not is_english(text):
+        out.not_graded = NOT_ENGLISH
+        out.notes["language"] = NOT_ENGLISH
         return out
 
+    a = analyse(text, context)
+    out, turn, grounding = a.out, a.turn, a.grounding
+    levels = _levels(a, out)
+    accused, walls = a.accused, a.walls
+    _cap(levels, out, turn, grounding, accused, walls)
+    for skill, level in levels.items():
+        if level >= 2 or (skill is Skill.PLAIN_LANGUAGE and turn.word_count >= 1):
+            out.skills[skill] = level
+            finding = a.found.get(skill)
+            out.notes.setdefault(skill.value, finding.note if finding else _generic_note(skill, level, grounding))
+            out.evidence.setdefault(skill.value, finding.evidence if finding else _best_sentence(turn))
+    need_sim, trigger_sim = a.need_similarity, a.trigger_similarity
+    out.meets_need = (out.offers_solution or out.offers_choice) and need_sim >= NEED_MATCH or need_sim >= NEED_MATCH_ALONE
+    out.meets_need = out.meets_need and need_sim > trigger_sim
+    out.meets_need = out.meets_need and not (out.flags and set(out.flags) - {Flag.JUMPS_TO_SOLUTION, Flag.DOUBLESPEAK})
+    out.triggered = trigger_sim >= TRIGGER_MATCH and trigger_sim > need_sim + 0.03
+    _session_checks(out, turn, context)
+    return out
+
+
+@dataclass
+class Analysis:
+    """Everything the reader works out about a turn before the learned scorers and the caps."""
+
+    out: TurnSignals
+    turn: ParsedTurn
+    found: dict[Skill, Finding]
+    accused: dict[int, str]
+    walls: dict[int, str]
+    grounding: Grounding
+    need_similarity: float
+    trigger_similarity: float
+    x: np.ndarray | None = None  # the feature vector (computed when a model is present or asked for)
+
+
+def analyse(text: str, context: TurnContext, *, with_features: bool | None = None) -> Analysis:
+    """The rules, grounding and example matches for one English, non-injection turn."""
+    out = TurnSignals()
     turn = parse_turn(text, list(context.customer_said), list(context.facts))
     turn.flagged_sentences = {  # sentences that undercut themselves earn no skill credit (nor count as a fix)
-        i for i, s in enumerate(turn.normalised) if cues("apology").has("non_apology", s)
+        i for i, s in enumerate(turn.unquoted) if cues("apology").has("non_apology", s)
     }
     accused = accusations(turn)
-    turn.flagged_sentences |= set(accused) | set(policy_walls(turn))
+    walls = policy_walls(turn)
+    turn.flagged_sentences |= set(accused) | set(walls)
     solution, choice, question = detect_moves(turn)
     out.offers_solution = solution is not None
     out.offers_choice = choice is not None
     out.asks_question = question is not None
+    found = _rule_findings(turn, out)
+    _rule_flags(out, turn, accused, context, found, solution)
+    grounding = ground(text, [*context.customer_said, *context.facts])
+    out.grounded = grounding.grounded
+    a = Analysis(
+        out=out,
+        turn=turn,
+        found=found,
+        accused=accused,
+        walls=walls,
+        grounding=grounding,
+        need_similarity=features.example_similarity(turn, context.needs),
+        trigger_similarity=features.example_similarity(turn, context.triggers),
+    )
+    if with_features or (with_features is None and load_model() is not None):
+        evidence = features.TurnEvidence(
+            rule_levels={s: f.score for s, f in found.items()},
+            rule_flags=tuple(out.flags),
+            offers_solution=out.offers_solution,
+            offers_choice=out.offers_choice,
+            asks_question=out.asks_question,
+            grounding=grounding,
+            need_similarity=a.need_similarity,
+            trigger_similarity=a.trigger_similarity,
+        )
+        a.x = features.build(turn, evidence, turn.customer)
+    return a
 
+
+def _rule_findings(turn: ParsedTurn, out: TurnSignals) -> dict[Skill, Finding]:
     found: dict[Skill, Finding | None] = {}
     found[Skill.EMPATHY] = detect_empathy(turn)
     paraphrase, out.misheard = detect_paraphrase(turn)
@@ -69,41 +162,184 @@ def read(text: str, context: TurnContext) -> TurnSignals:
     plain, corporate, jargon = detect_plain_language(turn)
     found[Skill.PLAIN_LANGUAGE] = plain
     found[Skill.VALUES] = detect_values(turn)
-    for skill, finding in found.items():
-        if finding is not None:
-            out.skills[skill] = finding.score
-            out.notes[skill.value] = finding.note
-            out.evidence[skill.value] = finding.evidence
+    out.notes["_non_apology"] = non_apology or ""
+    out.notes["_corporate"] = "|".join(corporate)
+    if jargon:
+        out.notes.setdefault("jargon", f"Jargon the customer may not know: {', '.join(dict.fromkeys(jargon))}.")
+    return {k: v for k, v in found.items() if v is not None}
 
+
+def _rule_flags(
+    out: TurnSignals,
+    turn: ParsedTurn,
+    accused: dict[int, str],
+    context: TurnContext,
+    found: dict[Skill, Finding],
+    solution: int | None,
+) -> None:
+    non_apology = out.notes.pop("_non_apology") or None
+    corporate = [c for c in out.notes.pop("_corporate").split("|") if c]
     _flag_if(out, turn, Flag.NON_APOLOGY, _at(turn, non_apology), "is a non-apology: it owns nothing")
     _flag_if(out, turn, Flag.POLICY_HIDING, detect_policy_hiding(turn), "hides behind policy")
     _flag_if(out, turn, Flag.ACCUSATION, next(iter(accused.items()), None), "doubts, blames or talks down to them")
     transactional = find_first("transactional", turn)
-    if transactional is None and not out.skills.keys() - {Skill.PLAIN_LANGUAGE}:
+    if transactional is None and not {s for s, f in found.items() if f.score >= 2} - {Skill.PLAIN_LANGUAGE}:
         transactional = find_first("transactional_weak", turn)
     _flag_if(out, turn, Flag.TRANSACTIONAL, transactional, "treats them as a transaction, not a relationship")
     strong_double = find_first("doublespeak_strong", turn)
     if strong_double or len(corporate) >= 2:
         hit = strong_double or find_first("doublespeak", turn)
         _flag_if(out, turn, Flag.DOUBLESPEAK, hit, "is corporate doublespeak: say what you mean")
-    heard = any(out.shows(s) for s in (Skill.EMPATHY, Skill.PARAPHRASE, Skill.VALIDATION))
-    if out.offers_solution and not context.felt_heard and not heard and solution is not None:
+    heard = any(f.score >= 3 for s, f in found.items() if s in HEARING)
+    if out.offers_solution and not context.felt_heard and not heard and solution is not None and not out.asks_question:
         out.flags.append(Flag.JUMPS_TO_SOLUTION)
         out.notes[Flag.JUMPS_TO_SOLUTION.value] = (
             "You offered a fix before showing you heard them: acknowledge how they feel first."
         )
         out.evidence[Flag.JUMPS_TO_SOLUTION.value] = turn.sentences[solution]
-    if jargon:
-        out.notes.setdefault("jargon", f"Jargon the customer may not know: {', '.join(dict.fromkeys(jargon))}.")
+
+
+def _levels(a: Analysis, out: TurnSignals) -> dict[Skill, int]:
+    rule_levels = {s: f.score for s, f in a.found.items()}
+    model = load_model()
+    if model is None or a.x is None:
+        return {s: rule_levels.get(s, 1) for s in Skill}
+    levels = {s: max(1, min(5, int(model.skill_level(s, a.x) + 0.5))) for s in Skill}
+    for flag in model.flags:
+        if flag not in out.flags and model.flag_raised(flag, a.x):
+            out.flags.append(flag)
+            out.notes[flag.value] = _LEARNED_FLAG_NOTES[flag]
+            out.evidence[flag.value] = _best_sentence(a.turn)
+    return levels
+
+
+_LEARNED_FLAG_NOTES = {
+    Flag.POLICY_HIDING: "This reads as hiding behind the rules rather than helping.",
+    Flag.ACCUSATION: "This reads as doubting or blaming them.",
+    Flag.TRANSACTIONAL: "This treats them as a transaction, not a relationship.",
+    Flag.NON_APOLOGY: "This apology owns nothing.",
+    Flag.JUMPS_TO_SOLUTION: "You went to a fix before showing you heard them.",
+    Flag.DOUBLESPEAK: "Corporate wording that hides what happened: say it plainly.",
+    Flag.INJECTION: "Text aimed at the grader or the simulation earns nothing.",
+}
+
+
+def _cap(
+    levels: dict[Skill, int],
+    out: TurnSignals,
+    turn: ParsedTurn,
+    grounding: Grounding,
+    accused: dict[int, str],
+    walls: dict[int, str],
+) -> None:
+    def cap(skill: Skill, limit: int, why: str) -> None:
+        if levels[skill] > limit:
+            levels[skill] = limit
+            out.notes[skill.value] = why
+
+    if not grounding.grounded:
+        # A brief, sincere generic reaction keeps the rubric's level 3; stock phrasing about nobody
+        # in particular is a token (2), and an apology must say what it is for.
+        _best, stock_share = features.stock_similarity(turn.sentences)
+        for skill in _GROUNDED_SKILLS:
+            limit = UNGROUNDED_CAP if stock_share > 0 or skill is Skill.APOLOGY else UNGROUNDED_CAP + 1
+            cap(skill, limit, _UNGROUNDED[skill])
+    if accused or walls or Flag.ACCUSATION in out.flags or Flag.POLICY_HIDING in out.flags:
+        cap(Skill.EMPATHY, 2, "Blame, doubt or a policy wall in the same turn undoes the sympathy.")
+        cap(Skill.VALIDATION, 1, "Doubting them or citing the rules tells them their reaction is not legitimate.")
+    if any(cues("flags").has("sarcasm", s) for s in turn.normalised):
+        cap(Skill.EMPATHY, 1, "Sarcasm mocks what they are going through.")
+    if Flag.NON_APOLOGY in out.flags:
+        cap(Skill.APOLOGY, 2, "A non-apology owns nothing, whatever else is said.")
+    if Flag.TRANSACTIONAL in out.flags:
+        cap(Skill.VALUES, 1, "A transactional reply: nothing beyond today's sale.")
     if out.misheard:
-        out.notes.setdefault("misheard", out.notes.get(Skill.PARAPHRASE.value, ""))
-    return out
+        cap(Skill.PARAPHRASE, 1, "That restatement distorts what they said.")
+    copy_ratio, copied_first = features.copy_measures(turn, turn.customer)
+    if copied_first or copy_ratio >= 0.95:
+        cap(Skill.PARAPHRASE, 2, "Their own words copied back (a reflective frame is not a restatement): say it your way.")
+    if Flag.DOUBLESPEAK in out.flags or (Flag.POLICY_HIDING in out.flags and _tautology(turn)):
+        cap(Skill.PLAIN_LANGUAGE, 2, "Corporate wording or an empty tautology hides what is happening.")
+    if turn.word_count <= 2:
+        cap(Skill.PLAIN_LANGUAGE, 3, "Too short to say anything concrete.")
+        for skill in Skill:
+            if skill is not Skill.PLAIN_LANGUAGE:
+                cap(skill, 2, "One or two words cannot carry this skill.")
+
+
+_UNGROUNDED = {
+    Skill.EMPATHY: "Sympathy about nobody in particular: nothing in it is about what happened to them.",
+    Skill.VALIDATION: "A stock line: it does not say why their reaction makes sense for what happened to them.",
+    Skill.APOLOGY: "Which mistake? The apology names nothing of what went wrong for them.",
+    Skill.VALUES: "Values talk tied to nothing this customer cares about.",
+}
+
+
+def _tautology(turn: ParsedTurn) -> bool:
+    return any(re.search(r"\b(\w+) (is|are) \1\b", s) for s in turn.normalised)
+
+
+def _session_checks(out: TurnSignals, turn: ParsedTurn, context: TurnContext) -> None:
+    """Repetition of an earlier trainee turn, and a customer question left unanswered."""
+    if context.trainee_said:
+        earlier = list(context.trainee_said)
+        ratio = max(fuzz.ratio(turn.text.lower(), e.lower()) for e in earlier)
+        similar = 0.0
+        if ratio < REPEAT_RATIO and embeddings.model_available() and len(words(turn.text)) >= 4:
+            similar = float(embeddings.similarity([turn.text], earlier).max())
+        if ratio >= REPEAT_RATIO or similar >= REPEAT_SIMILARITY:
+            out.repeated = True
+            for skill in list(out.skills):
+                if skill is not Skill.PLAIN_LANGUAGE:
+                    del out.skills[skill]
+            out.notes["repeated"] = "You said this before: a line repeated earns nothing the second time."
+    if context.trainee_turn_number > 1 and context.customer_said:
+        asked = open_question(context.customer_said[-1])
+        if asked and not _addresses(turn, asked):
+            out.ignored_question = asked
+            out.notes["ignored_question"] = f'They asked "{asked}" and your reply did not answer it.'
+
+
+def open_question(customer_turn: str) -> str | None:
+    """The customer's last real question in a turn (not a rhetorical flourish), or None."""
+    for sentence in reversed(sentences(customer_turn)):
+        s = sentence.strip()
+        if s.endswith("?") and _WH_START.match(s.lower()) and len(words(s)) >= 3:
+            return s
+    return None
+
+
+def _addresses(turn: ParsedTurn, question: str) -> bool:
+    first = turn.normalised[0] if turn.normalised else ""
+    if _ANSWERISH.match(first):
+        return True
+    if specific_stems(turn.text) & specific_stems(question):
+        return True
+    if embeddings.model_available() and turn.sentences:
+        return float(embeddings.similarity(turn.sentences, [question]).max()) >= 0.5
+    return False
+
+
+def _generic_note(skill: Skill, level: int, grounding: Grounding) -> str:
+    about = "about what happened to them" if grounding.grounded else "in general terms"
+    return {
+        Skill.EMPATHY: f"You showed some feeling for them, {about}.",
+        Skill.PARAPHRASE: "You said back part of what they told you.",
+        Skill.VALIDATION: f"You treated their reaction as reasonable, {about}.",
+        Skill.APOLOGY: f"You apologised, {about}.",
+        Skill.PLAIN_LANGUAGE: "Clear enough to follow." if level >= 3 else "Hard to follow: use shorter, plainer words.",
+        Skill.VALUES: "You pointed beyond today's problem.",
+    }[skill]
+
+
+def _best_sentence(turn: ParsedTurn) -> str:
+    return max(turn.sentences, key=len) if turn.sentences else turn.text
 
 
 def _at(turn: ParsedTurn, phrase: str | None) -> tuple[int, str] | None:
     if phrase is None:
         return None
-    for i, s in enumerate(turn.normalised):
+    for i, s in enumerate(turn.unquoted):
         if phrase in s:
             return i, phrase
     return 0, phrase

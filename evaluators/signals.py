@@ -24,6 +24,9 @@ class TurnContext(BaseModel):
     facts: Sequence[str] = ()  # scenario facts a paraphrase may restate
     felt_heard: bool = False  # whether the customer already felt heard before this turn
     trainee_turn_number: int = 1  # 1-based count of the trainee's turns
+    trainee_said: Sequence[str] = ()  # the trainee's earlier turns, oldest first (for repetition)
+    needs: Sequence[str] = ()  # example utterances that would meet this customer's need (scenario data)
+    triggers: Sequence[str] = ()  # example utterances that set this customer off (scenario data)
 
 
 class TurnSignals(BaseModel):
@@ -37,6 +40,12 @@ class TurnSignals(BaseModel):
     notes: dict[str, str] = Field(default_factory=dict)  # key (skill or flag) -> short why
     evidence: dict[str, str] = Field(default_factory=dict)  # key -> the verbatim sentence that showed it
     misheard: bool = False  # a restatement that distorts what the customer said
+    grounded: bool = False  # picks up something of this customer's story (facts, numbers, names)
+    repeated: bool = False  # the same or nearly the same as an earlier trainee turn: earns nothing
+    ignored_question: str | None = None  # the customer's question this turn left unanswered
+    meets_need: bool = False  # a concrete fix that matches what this customer needs
+    triggered: bool = False  # close in meaning to what sets this customer off
+    not_graded: str | None = None  # why the turn was not read (e.g. not English)
 
     def shows(self, skill: Skill, at_least: int = 3) -> bool:
         """True when the turn showed `skill` at `at_least` or better."""

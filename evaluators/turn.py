@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from evaluators.text import content_stems, normalise, sentences, words
@@ -32,11 +33,25 @@ class ParsedTurn:
     customer_text: str  # all recent customer words, for overlap checks
     word_count: int
     flagged_sentences: set[int] = field(default_factory=set)  # non-apologies etc.: earn no credit
+    unquoted: list[str] = field(default_factory=list)  # normalised, with quoted words blanked
+
+    def __post_init__(self) -> None:
+        if not self.unquoted:
+            self.unquoted = [unquote(s) for s in self.normalised]
 
     @property
     def full(self) -> str:
         """The whole turn, normalised."""
         return " ".join(self.normalised)
+
+
+_QUOTED = re.compile(r"""(?:^|(?<=[\s(]))(['"])[^'"]{2,80}?\1(?=[\s,.;:!?)]|$)""")
+
+
+def unquote(norm: str) -> str:
+    """A normalised sentence with quoted words blanked: "calling it a 'service degradation' was wrong"
+    names a euphemism to reject it, and must not count as using it."""
+    return _QUOTED.sub(" \u2026 ", norm)
 
 
 def parse_turn(text: str, customer_said: list[str], facts: list[str]) -> ParsedTurn:

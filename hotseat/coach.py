@@ -7,6 +7,8 @@ grader. A turn submitted after a hint is marked `hint_used`, which makes the ses
 from __future__ import annotations
 
 import re
+
+from rapidfuzz import fuzz
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -213,6 +215,25 @@ def choice_options(scenario: Scenario, fallback: str) -> tuple[str, str]:
     return options[0], options[1]
 
 
+def _values(scenario: Scenario) -> str:
+    """What the customer values long-term, as said to the trainee about them ("her" -> "their")."""
+    text = scenario.values.strip().rstrip(".")
+    text = re.sub(r"\b(she|he)\b", "they", text)
+    text = re.sub(r"\b(her|his)\b", "their", text)
+    text = re.sub(r"\bthey is\b", "they are", text)
+    return text[0].lower() + text[1:] if text else text
+
+
+def next_offer(session: PracticeSession, scenario: Scenario, coaching: Coaching) -> str:
+    """A concrete offer the trainee has not made yet: the scenario's own need examples first."""
+    said = [t.text.lower() for t in session.trainee_turns()]
+    for example in scenario.need_examples:
+        if all(fuzz.ratio(example.lower(), s) < 80 for s in said):
+            return example
+    option_a, option_b = choice_options(scenario, coaching.fallback_option)
+    return f"I can see two ways forward: {option_a}, or {option_b}. Which would you prefer?"
+
+
 # -- choosing the hint -----------------------------------------------------------------------
 def _owned_apology(session: PracticeSession) -> bool:
     return any(
@@ -252,14 +273,13 @@ def suggest(
         text = hints[kind].render(name=name, restated=pick_restatement(session, scenario))
     elif not mood.need_met and mood.anger >= opening_anger:
         kind = "calm_more"
-        text = hints[kind].render(name=name, company=scenario.company)
+        text = hints[kind].render(name=name, company=scenario.company, restated=pick_restatement(session, scenario))
     elif not mood.need_met:
         kind = "offer_choices"
-        option_a, option_b = choice_options(scenario, coaching.fallback_option)
-        text = hints[kind].render(name=name, option_a=option_a, option_b=option_b, values=scenario.values)
+        text = hints[kind].render(name=name, offer=next_offer(session, scenario, coaching), values=_values(scenario))
     else:
         kind = "connect_values"
-        text = hints[kind].render(name=name, values=scenario.values)
+        text = hints[kind].render(name=name, offer=next_offer(session, scenario, coaching), values=_values(scenario))
     return Hint(kind=kind, text=text, avoid=avoid)
 
 

@@ -62,6 +62,10 @@ def choose_reaction(request: ReplyRequest) -> str:
         return "still_upset"
     if Flag.INJECTION in signals.flags:
         return "injection"
+    if signals.not_graded:
+        return "other_language"
+    if signals.repeated:
+        return "repeated"
     raised = [f for f in signals.flags if f in _FLAG_REACTIONS]
     if raised:
         # React to whatever this persona minds most (most negative weight), else in fixed order.
@@ -70,15 +74,18 @@ def choose_reaction(request: ReplyRequest) -> str:
         raised.sort(key=lambda f: (weights.get(f.value, 0.0), order.index(f)))
         return _FLAG_REACTIONS[raised[0]]
     mood = request.change.after if request.change else request.session.mood
+    if signals.ignored_question:
+        return "ignored_question"
     if signals.misheard:
         return "misheard"
     if signals.shows(Skill.APOLOGY):
         return "apology_owned"
-    if (signals.offers_solution or signals.offers_choice) and mood.felt_heard:
+    if signals.meets_need and mood.felt_heard:
         return "values_connected" if signals.shows(Skill.VALUES) else "solution_welcome"
-    if signals.shows(Skill.VALUES) and mood.felt_heard:
+    if signals.shows(Skill.VALUES) and mood.felt_heard and signals.grounded:
         return "values_connected"
-    if signals.shows(Skill.PARAPHRASE) or signals.shows(Skill.VALIDATION) or signals.shows(Skill.EMPATHY):
+    heard = signals.shows(Skill.PARAPHRASE) or signals.shows(Skill.VALIDATION) or signals.shows(Skill.EMPATHY)
+    if heard and signals.grounded:
         return "felt_heard"
     if signals.asks_question:
         return "answers_question"
@@ -107,8 +114,16 @@ class ScriptedCustomer:
         said = set(request.session.customer_lines())
         rng = random.Random(self._seed(request))
         fresh = [line for line in lines if self._fill(line, request) not in said]
+        if not fresh and reaction not in _ENDING_REACTIONS.values():
+            # Every line of this kind is used: say something still upset rather than repeat one verbatim.
+            spare = request.persona.lines_for(request.scenario).for_reaction("still_upset")
+            fresh = [line for line in spare if self._fill(line, request) not in said]
         text = self._fill(rng.choice(fresh or lines), request)
+        if text in said:
+            text = f"I've said it already: {text[0].lower()}{text[1:]}"
         signals = request.signals
+        if reaction == "ignored_question" and signals is not None and signals.ignored_question:
+            return f"{text} {signals.ignored_question}"
         asked = signals is not None and signals.asks_question and request.ending is None
         if asked and reaction in {"answers_question", "felt_heard", "apology_owned"}:
             fact = self._next_fact(request)

@@ -28,11 +28,22 @@ def mood_note(change: MoodChange, signals: TurnSignals) -> str:
     if not change.reasons:
         return ""
     key, _effect = change.reasons[0]
-    why = signals.notes.get(key) or key.replace("_", " ")
+    why = signals.notes.get(key) or _REASONS.get(key) or key.replace("_", " ")
     if key == "nothing_new":
         why = "nothing new for them yet"
+    if key == "not_graded":
+        return signals.not_graded or "Not graded: English only."
     direction = "calmer" if change.delta_anger < 0 else "angrier" if change.delta_anger > 0 else "no change"
     return f"{direction.capitalize()}: {why}"
+
+
+_REASONS = {
+    "meets_need": "a concrete fix for what they need",
+    "listening": "you asked them to tell you more",
+    "triggered": "that is what sets this customer off",
+    "repeated": "you said that before; repeating it grates",
+    "ignored_question": "you did not answer their question",
+}
 
 
 class PracticeEngine:
@@ -125,6 +136,9 @@ class PracticeEngine:
             facts=tuple(scenario.facts),
             felt_heard=session.mood.felt_heard,
             trainee_turn_number=len(session.trainee_turns()) + 1,
+            trainee_said=tuple(t.text for t in session.trainee_turns()),
+            needs=tuple(scenario.need_examples),
+            triggers=tuple(scenario.trigger_examples),
         )
         signals = read_turn(cleaned, context)
         change = update_mood(session.mood, signals, persona, session.difficulty)

@@ -66,6 +66,10 @@ DEFAULT_WEIGHTS: dict[str, float] = {
 WIN_ANGER = 3.0  # at or below this, with trust and their need met, the customer is won back
 WIN_TRUST = 6.0
 WALK_ANGER = 10.0
+NEED_CALM = 0.8  # a concrete fix matching their need calms this much (before difficulty)
+REPEAT_HEAT = 0.8  # a line said again grates
+TRIGGER_HEAT = 1.0  # close in meaning to what sets this customer off
+IGNORED_HEAT = 0.7  # their question went unanswered
 
 
 class MoodState(BaseModel):
@@ -105,38 +109,60 @@ def _skill_effect(skill: Skill, level: int) -> float:
 def update_mood(mood: MoodState, signals: TurnSignals, persona: Persona, difficulty: Difficulty) -> MoodChange:
     """Apply one trainee turn's signals to the mood, weighted by persona and difficulty."""
     profile = DIFFICULTIES[difficulty]
+    if signals.not_graded:
+        # Not read (not English): no penalty, no credit, nothing moves.
+        return MoodChange(before=mood, after=mood.model_copy(), reasons=[("not_graded", 0.0)])
     weights = {**{str(k): v for k, v in DEFAULT_WEIGHTS.items()}, **persona.mood_weights}
     reasons: list[tuple[str, float]] = []
     calm = 0.0
     heat = 0.0
-    for skill, level in signals.skills.items():
-        weight = weights.get(skill.value, 0.0)
-        if skill is Skill.PLAIN_LANGUAGE:
-            continue  # clear words are the baseline: they never calm anyone by themselves
-        if skill is Skill.APOLOGY and Flag.NON_APOLOGY in signals.flags:
-            continue
-        effect = _skill_effect(skill, level) * weight
-        if effect > 0:
-            calm += effect * profile.calm_rate
-            reasons.append((skill.value, -round(effect * profile.calm_rate, 2)))
+    if not signals.repeated:
+        for skill, level in signals.skills.items():
+            weight = weights.get(skill.value, 0.0)
+            if skill is Skill.PLAIN_LANGUAGE:
+                continue  # clear words are the baseline: they never calm anyone by themselves
+            if skill is Skill.APOLOGY and Flag.NON_APOLOGY in signals.flags:
+                continue
+            effect = _skill_effect(skill, level) * weight
+            if effect > 0:
+                calm += effect * profile.calm_rate
+                reasons.append((skill.value, -round(effect * profile.calm_rate, 2)))
+        if signals.meets_need:
+            effect = NEED_CALM * profile.calm_rate
+            calm += effect
+            reasons.append(("meets_need", -round(effect, 2)))
+    else:
+        # The same line again earns nothing, and grates.
+        heat += REPEAT_HEAT * profile.heat_rate
+        reasons.append(("repeated", round(REPEAT_HEAT * profile.heat_rate, 2)))
     for flag in signals.flags:
         weight = weights.get(flag.value, 0.0)
         if weight < 0:
             heat += -weight * profile.heat_rate
             reasons.append((flag.value, round(-weight * profile.heat_rate, 2)))
+    if signals.triggered and not signals.flags:
+        heat += TRIGGER_HEAT * profile.heat_rate
+        reasons.append(("triggered", round(TRIGGER_HEAT * profile.heat_rate, 2)))
+    if signals.ignored_question:
+        heat += IGNORED_HEAT * profile.heat_rate
+        reasons.append(("ignored_question", round(IGNORED_HEAT * profile.heat_rate, 2)))
     understood = signals.shows(Skill.PARAPHRASE) or (signals.shows(Skill.VALIDATION) and signals.shows(Skill.EMPATHY))
+    understood = understood and signals.grounded and not signals.repeated  # sympathy without their facts is not hearing
     killed = any(f in signals.flags for f in LOYALTY_KILLERS)
     heard_now = mood.felt_heard or (understood and not killed)
     if not calm and not heat:
-        # Nothing moved them: patience wears thin slowly.
-        heat = 0.3 * profile.heat_rate
-        reasons.append(("nothing_new", round(heat, 2)))
+        if signals.asks_question:
+            reasons.append(("listening", 0.0))  # an open question is listening: it costs nothing
+        else:
+            # Nothing moved them: patience wears thin slowly.
+            heat = 0.3 * profile.heat_rate
+            reasons.append(("nothing_new", round(heat, 2)))
     calm = min(calm, profile.max_calm_step)
     anger = min(10.0, max(0.0, mood.anger - calm + heat))
     trust = min(10.0, max(0.0, mood.trust + 0.8 * calm - 0.8 * heat))
     killers = mood.loyalty_killers + sum(1 for f in signals.flags if f in LOYALTY_KILLERS)
-    # Listen before solving: a fix only meets their need once they already felt heard.
-    need_met = mood.need_met or (mood.felt_heard and (signals.offers_solution or signals.offers_choice))
+    # Listen before solving: a concrete fix that matches their need meets it once they feel heard.
+    need_met = mood.need_met or (heard_now and signals.meets_need and not killed and not signals.repeated)
     after = MoodState(
         anger=round(anger, 2),
         trust=round(trust, 2),

@@ -26,6 +26,9 @@ REACTIONS = (
     "answers_question",  # an open question: they tell more of the story
     "still_upset",  # nothing moved them
     "injection",  # the trainee spoke to the machine, not to them
+    "repeated",  # the trainee said the same thing again
+    "ignored_question",  # the trainee did not answer the question they asked (it is asked again)
+    "other_language",  # a turn not in English: they ask for English, nothing else changes
     "won_back",  # goodbye, won back
     "walk_away",  # goodbye, leaving
     "turn_limit",  # goodbye, out of time
@@ -69,6 +72,9 @@ class Lines(StrictModel):
     answers_question: list[str] = Field(default_factory=list)
     still_upset: list[str] = Field(default_factory=list)
     injection: list[str] = Field(default_factory=list)
+    repeated: list[str] = Field(default_factory=list)
+    ignored_question: list[str] = Field(default_factory=list)
+    other_language: list[str] = Field(default_factory=list)
     won_back: list[str] = Field(default_factory=list)
     walk_away: list[str] = Field(default_factory=list)
     turn_limit: list[str] = Field(default_factory=list)
@@ -102,6 +108,10 @@ class Scenario(StrictModel):
     opening_line: str
     walk_away_when: str
     facts: list[str] = Field(min_length=2)  # what they reveal when asked; what a paraphrase restates
+    # Example trainee utterances, matched by meaning (not by regex): what sets this customer off,
+    # and what would meet their need (a concrete fix of the kind they want).
+    trigger_examples: list[str] = Field(default_factory=list)
+    need_examples: list[str] = Field(default_factory=list)
     lines: Lines = Field(default_factory=Lines)
 
 

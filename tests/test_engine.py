@@ -74,6 +74,18 @@ def test_scripted_customer_reacts_differently_to_apology_and_policy(tmp_path: Pa
     assert said_to_policy in policy_lines
 
 
+_WORDS = "invoice parcel driver fee branch manager letter refund courier number harvest combine portal".split()
+
+
+def _distinct_question(i: int) -> str:
+    """A different open question every turn (a repeated line would make the customer walk away)."""
+    import random
+
+    rng = random.Random(i)
+    topic = " ".join(rng.sample(_WORDS, 6))
+    return f"Turn {i}: can you tell me more about what happened with the {topic}? " * 3
+
+
 def test_llm_prompt_stays_within_budget_as_history_grows(tmp_path: Path) -> None:
     model = FakeChatModel(default="I still want a straight answer. " * 8)
     engine = make_engine(tmp_path, model, provider="openai", prompt_token_budget=1800, turn_limit=1000)

@@ -1,0 +1,119 @@
+"""The learned scorers: small linear models over `evaluators.features`, shipped as one JSON file.
+
+Trained by `scripts/train_reader.py` on the train and dev splits of Hotseat's own corpus
+(`corpus/`), never on research data. Per skill a multinomial logistic model over levels 1-5
+(the expected level, rounded, is the score); per flag a logistic model whose threshold was set
+on the dev split. Pure numpy: no torch, no scikit-learn at run time.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from evaluators.features import EMBEDDING_DIM, FEATURE_NAMES, SCALAR_NAMES
+from evaluators.skills import Flag, Skill
+from hotseat.errors import EvaluationError
+
+MODEL_FILE = Path(__file__).resolve().parent / "models" / "reader.json"
+_lock = threading.Lock()
+_loaded: dict[Path, ReaderModel | None] = {}
+
+
+@dataclass(frozen=True)
+class _Linear:
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray  # (classes, features) or (1, features)
+    intercept: np.ndarray
+    classes: tuple[int, ...]
+    threshold: float = 0.5
+    blend: float = 1.0  # share of the model in the level; the rest is the precise rules' level
+
+    def logits(self, x: np.ndarray) -> np.ndarray:
+        z = (x - self.mean) / self.scale
+        return self.coef @ z + self.intercept
+
+
+@dataclass(frozen=True)
+class ReaderModel:
+    """Per-skill level models and per-flag detectors."""
+
+    skills: dict[Skill, _Linear]
+    flags: dict[Flag, _Linear]
+    version: str
+    directions: np.ndarray  # (k, EMBEDDING_DIM): meaning directions learned from the corpus (low -> high level)
+
+    def inputs(self, x: np.ndarray) -> np.ndarray:
+        """The scalar features plus the reply embedding projected on the learned directions."""
+        n = len(SCALAR_NAMES)
+        return np.concatenate([x[:n], self.directions @ x[n : n + EMBEDDING_DIM]])
+
+    def skill_level(self, skill: Skill, x: np.ndarray) -> float:
+        """The expected level (1-5, continuous) of `skill` for features `x` (FEATURE_NAMES order)."""
+        m = self.skills[skill]
+        logits = m.logits(self.inputs(x))
+        p = np.exp(logits - logits.max())
+        p /= p.sum()
+        learned = float(np.dot(p, np.asarray(m.classes, dtype=np.float64)))
+        rule = max(1.0, 5 * float(x[SCALAR_NAMES.index(f"rule_{skill.value}")]))
+        # The precise rules set the floor; the model lifts what they miss (good replies in unusual
+        # words). Lowering is the caps' job (stock, ungrounded, blame, repetition), not the model's.
+        return max(rule, m.blend * learned + (1 - m.blend) * rule)
+
+    def flag_probability(self, flag: Flag, x: np.ndarray) -> float:
+        """P(flag) for features `x`."""
+        m = self.flags[flag]
+        return float(1 / (1 + np.exp(-m.logits(self.inputs(x))[0])))
+
+    def flag_raised(self, flag: Flag, x: np.ndarray) -> bool:
+        """True when P(flag) clears the threshold chosen on the dev split."""
+        return flag in self.flags and self.flag_probability(flag, x) >= self.flags[flag].threshold
+
+
+def _linear(raw: dict[str, object]) -> _Linear:
+    return _Linear(
+        mean=np.asarray(raw["mean"], dtype=np.float64),
+        scale=np.asarray(raw["scale"], dtype=np.float64),
+        coef=np.atleast_2d(np.asarray(raw["coef"], dtype=np.float64)),
+        intercept=np.atleast_1d(np.asarray(raw["intercept"], dtype=np.float64)),
+        classes=tuple(int(c) for c in raw.get("classes", [0, 1])),  # type: ignore[attr-defined]
+        threshold=float(raw.get("threshold", 0.5)),  # type: ignore[arg-type]
+        blend=float(raw.get("blend", 1.0)),  # type: ignore[arg-type]
+    )
+
+
+def parse_model(data: dict[str, object], *, source: str = "reader model") -> ReaderModel:
+    """Build a ReaderModel from its JSON form; a model for other features is refused."""
+    if data.get("features") != FEATURE_NAMES:
+        raise EvaluationError(
+            f"The {source} was trained on other features than this code computes.",
+            hint="Retrain it: python scripts/train_reader.py",
+        )
+    skills = {Skill(k): _linear(v) for k, v in data["skills"].items()}  # type: ignore[attr-defined]
+    flags = {Flag(k): _linear(v) for k, v in data.get("flags", {}).items()}  # type: ignore[attr-defined]
+    directions = np.asarray(data.get("directions", np.zeros((0, EMBEDDING_DIM))), dtype=np.float64)
+    return ReaderModel(
+        skills=skills, flags=flags, version=str(data.get("version", "")), directions=directions.reshape(-1, EMBEDDING_DIM)
+    )
+
+
+def load_model(path: Path = MODEL_FILE) -> ReaderModel | None:
+    """The shipped model (cached), or None when the file is absent (the rules then score alone)."""
+    with _lock:
+        if path not in _loaded:
+            if not path.is_file():
+                _loaded[path] = None
+            else:
+                _loaded[path] = parse_model(json.loads(path.read_text(encoding="utf-8")), source=str(path))
+        return _loaded[path]
+
+
+def reset_cache() -> None:
+    """Forget loaded models (tests and the trainer)."""
+    with _lock:
+        _loaded.clear()

@@ -1,0 +1,126 @@
+"""Hotseat's own labelled corpus (`corpus/`): replies and sessions in context, split by scenario.
+
+Used by `scripts/train_reader.py` (train and dev splits only), `benchmarks/evaluator_agreement.py`
+and `benchmarks/gaming.py` (the test split), and the tests. See corpus/README.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from evaluators.signals import TurnContext
+from evaluators.skills import Flag, Skill
+from hotseat.errors import ConfigError
+from hotseat.personas import PersonaLibrary, Scenario
+
+CORPUS_DIR = Path(__file__).resolve().parent.parent / "corpus"
+SPLITS = ("train", "dev", "test")
+
+
+@dataclass(frozen=True)
+class ReplyItem:
+    """One labelled trainee reply in context."""
+
+    id: str
+    persona: str
+    scenario: Scenario
+    kind: str
+    customer: tuple[str, ...]
+    reply: str
+    skills: dict[Skill, int]
+    flags: frozenset[Flag]
+
+    def context(self) -> TurnContext:
+        """What the reader may know: the customer's turns and the scenario's facts and examples."""
+        return TurnContext(
+            customer_said=self.customer,
+            facts=tuple(self.scenario.facts),
+            trainee_turn_number=1 if len(self.customer) == 1 and self.customer[0] == self.scenario.opening_line else 2,
+            needs=tuple(self.scenario.need_examples),
+            triggers=tuple(self.scenario.trigger_examples),
+        )
+
+
+@dataclass(frozen=True)
+class SessionItem:
+    """One labelled whole conversation."""
+
+    id: str
+    persona: str
+    scenario: Scenario
+    kind: str
+    turns: tuple[tuple[str, str], ...]  # (role, text)
+    skills: dict[Skill, int]
+    flags: frozenset[Flag]
+    repeated_turns: tuple[int, ...] = ()
+    ignored_questions: tuple[int, ...] = ()
+    followed_through: bool = True
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+def splits(root: Path = CORPUS_DIR) -> dict[str, str]:
+    """scenario id -> split name."""
+    data = yaml.safe_load((root / "splits.yaml").read_text(encoding="utf-8"))
+    return {scenario: split for split in SPLITS for scenario in data.get(split, [])}
+
+
+def _resolve(text: str, scenario: Scenario) -> str:
+    return scenario.opening_line if text.strip() == "@opening" else text
+
+
+def _load(path: Path) -> dict[str, object]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path} is not valid YAML: {exc}", hint="Check it with scripts/check_corpus.py.") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path} is not a corpus file.", hint="See corpus/README.md for the format.")
+    return data
+
+
+def replies(split: str | None, personas: PersonaLibrary, root: Path = CORPUS_DIR) -> Iterator[ReplyItem]:
+    """Reply items of one split (or all, with None), in file order."""
+    where = splits(root)
+    for path in sorted((root / "replies").glob("*.yaml")):
+        if split is not None and where.get(path.stem) != split:
+            continue
+        data = _load(path)
+        scenario = personas.get(str(data["persona"])).scenario(path.stem)
+        for raw in data.get("items", []):  # type: ignore[attr-defined]
+            yield ReplyItem(
+                id=raw["id"],
+                persona=str(data["persona"]),
+                scenario=scenario,
+                kind=raw["kind"],
+                customer=tuple(_resolve(c, scenario) for c in raw["customer"]),
+                reply=raw["reply"],
+                skills={Skill(k): int(v) for k, v in raw["skills"].items()},
+                flags=frozenset(Flag(f) for f in raw.get("flags", [])),
+            )
+
+
+def sessions(split: str | None, personas: PersonaLibrary, root: Path = CORPUS_DIR) -> Iterator[SessionItem]:
+    """Session items of one split (or all, with None), in file order."""
+    where = splits(root)
+    for path in sorted((root / "sessions").glob("*.yaml")):
+        if split is not None and where.get(path.stem) != split:
+            continue
+        data = _load(path)
+        scenario = personas.get(str(data["persona"])).scenario(path.stem)
+        for raw in data.get("sessions", []):  # type: ignore[attr-defined]
+            yield SessionItem(
+                id=raw["id"],
+                persona=str(data["persona"]),
+                scenario=scenario,
+                kind=raw["kind"],
+                turns=tuple((t["role"], _resolve(t["text"], scenario)) for t in raw["turns"]),
+                skills={Skill(k): int(v) for k, v in raw["skills"].items()},
+                flags=frozenset(Flag(f) for f in raw.get("flags", [])),
+                repeated_turns=tuple(raw.get("repeated_turns", [])),
+                ignored_questions=tuple(raw.get("ignored_questions", [])),
+                followed_through=bool(raw.get("followed_through", True)),
+            )
