@@ -27,10 +27,12 @@ from evaluators.turn import ParsedTurn
 EMBEDDING_DIM = 256
 _FIRST_PERSON = re.compile(r"\b(i|i'm|i've|i'd|me|my|mine|myself)\b")
 _FRAME_LEAD = re.compile(
-    r"^(so,? )?(what i('m| am) hearing( is)?|what i hear( is)?|it sounds like|sounds like|so you're saying|"
-    r"you('re| are) saying|if i understand (you )?(correctly|right)|let me make sure i understand|"
-    r"just so i('ve| have)? (got|get|understand) (this|it|that)( right)?|i hear (you saying|that)|"
-    r"in other words|to recap|so)[,:]?\s*(that\s+)?",
+    r"^(so,? |okay,? |ok,? |right,? )?(what i('m| am) hearing( is)?|what i hear( is)?|it sounds like|sounds like|"
+    r"you('re| are) saying|if i understand (you )?(correctly|right)|if i('m| am) understanding (you|this|that)"
+    r"( correctly| right)?|let me (just )?(make sure|check) i('ve| have)? ?(understand|got|get)( (this|it|that|you))?"
+    r"( right)?|just so i('ve| have)? ?(got|get|understand) (this|it|that)( right)?|if i('ve| have) got (this|that|it)"
+    r" right|just to (reflect|play|read) (that|this|it) back|i hear (you saying|that)|correct me if i('m| am) wrong"
+    r"( but)?|in other words|to recap|you said|you told (me|us))[,:]?\s*(that\s+)?",
 )
 _TIME = re.compile(
     r"\b(today|tonight|tomorrow|this (morning|afternoon|evening|week)|by (monday|tuesday|wednesday|thursday|friday|"
@@ -146,6 +148,20 @@ def copy_measures(turn: ParsedTurn, customer_sentences: Sequence[str]) -> tuple[
                 best = ratio
                 first_person = bool(_FIRST_PERSON.search(body)) and ratio >= 0.8
     return best, first_person
+
+
+def is_concrete(turn: ParsedTurn) -> bool:
+    """Says who does what, or by when: a commitment, a time, or a number from the story."""
+    return bool(_COMMIT.search(turn.full) or _TIME.search(turn.full))
+
+
+def unshifted_restatement(turn: ParsedTurn) -> bool:
+    """A reflective frame followed by the customer's "I/me/my" left as it was: their words pasted back."""
+    for norm in turn.normalised:
+        body = _FRAME_LEAD.sub("", norm, count=1)
+        if body != norm and len(words(body)) >= 4 and _FIRST_PERSON.search(body):
+            return True
+    return False
 
 
 def build(

@@ -29,6 +29,9 @@ PENALTIES: dict[Flag, tuple[Skill, ...]] = {
     Flag.DOUBLESPEAK: (Skill.PLAIN_LANGUAGE,),
 }
 CAPS: dict[Flag, tuple[Skill, int]] = {Flag.NON_APOLOGY: (Skill.APOLOGY, 3)}
+SESSION_TOP_WEIGHT = 0.7  # session level = this share of the best turn + the rest of the turns' mean
+IGNORED_COSTS: dict[Skill, int] = {Skill.PARAPHRASE: 1, Skill.VALIDATION: 1, Skill.EMPATHY: 1}
+INJECTION_CAP = 2  # a transcript with an injection turn has every skill capped here
 WHY_ABSENT = {
     Skill.EMPATHY: "The trainee never named or acknowledged how the customer felt.",
     Skill.PARAPHRASE: "The trainee never restated what the customer said.",
@@ -55,9 +58,12 @@ class _Session:
     customer_said: list[str] = field(default_factory=list)
 
 
-def _read_all(transcript: Transcript, facts: Sequence[str]) -> _Session:
+def _read_all(
+    transcript: Transcript, facts: Sequence[str], needs: Sequence[str] = (), triggers: Sequence[str] = ()
+) -> _Session:
     session = _Session()
     customer_said: list[str] = []
+    trainee_said: list[str] = []
     felt_heard = False
     number = 0
     for index, turn in enumerate(transcript.turns):
@@ -67,8 +73,16 @@ def _read_all(transcript: Transcript, facts: Sequence[str]) -> _Session:
             continue
         number += 1
         context = TurnContext(
-            customer_said=tuple(customer_said), facts=tuple(facts), felt_heard=felt_heard, trainee_turn_number=number
+            customer_said=tuple(customer_said),
+            facts=tuple(facts),
+            felt_heard=felt_heard,
+            trainee_turn_number=number,
+            trainee_said=tuple(trainee_said),
+            needs=tuple(needs),
+            triggers=tuple(triggers),
         )
+        if turn.text.strip():
+            trainee_said.append(turn.text)
         try:
             signals = read_turn(turn.text, context)
         except InputError as exc:
@@ -76,7 +90,7 @@ def _read_all(transcript: Transcript, facts: Sequence[str]) -> _Session:
             continue
         session.reads.append(_Read(index, turn.text, signals))
         heard = any(signals.shows(s) for s in (Skill.EMPATHY, Skill.PARAPHRASE, Skill.VALIDATION))
-        felt_heard = felt_heard or (heard and not signals.misheard)
+        felt_heard = felt_heard or (heard and signals.grounded and not signals.misheard and not signals.repeated)
     session.customer_said = customer_said
     return session
 
@@ -88,14 +102,26 @@ def _turn_label(read: _Read) -> str:
 def _skill_score(skill: Skill, session: _Session, flags: list[Flag]) -> SkillScore:
     rubric = load_rubrics()[skill]
     shown = [r for r in session.reads if skill in r.signals.skills]
+    graded = [r for r in session.reads if not r.skipped and not r.signals.not_graded]
     if skill is Skill.PLAIN_LANGUAGE and shown:
         mean = sum(r.signals.skills[skill] for r in shown) / len(shown)
         score = int(mean + 0.5)
     else:
-        score = max((r.signals.skills[skill] for r in shown), default=1)
+        # The whole conversation, not its best moment: the best turn, pulled towards the turns'
+        # mean (a repeated line scores 1 the second time, so repetition drags it down).
+        best = max((r.signals.skills[skill] for r in shown), default=1)
+        levels = [r.signals.skills.get(skill, 1) for r in graded] or [1]
+        score = int(SESSION_TOP_WEIGHT * best + (1 - SESSION_TOP_WEIGHT) * sum(levels) / len(levels) + 0.5)
     reasons = [
         f"{_turn_label(r)}: {r.signals.notes.get(skill.value, '')}" for r in shown if r.signals.notes.get(skill.value)
     ]
+    repeats = sum(r.signals.repeated for r in graded)
+    if repeats and skill is not Skill.PLAIN_LANGUAGE:
+        reasons.append(f"{repeats} turn(s) repeated an earlier line and earned nothing.")
+    ignored = [r for r in graded if r.signals.ignored_question]
+    if ignored and skill in IGNORED_COSTS and score > 1:
+        score = max(1, score - min(len(ignored), 2) * IGNORED_COSTS[skill])
+        reasons.append(f"Minus for {len(ignored)} question(s) of theirs left unanswered.")
     for flag, skills in PENALTIES.items():
         if flag in flags and skill in skills and score > 1:
             score -= 1
@@ -143,14 +169,33 @@ def _evidence(skill: Skill, shown: list[_Read], reads: list[_Read]) -> list[str]
     return quotes[:MAX_EVIDENCE]
 
 
-def grade_offline(transcript: Transcript, *, facts: Sequence[str] = ()) -> Evaluation:
+def cap_for_injection(score: SkillScore) -> SkillScore:
+    """A transcript with an injection turn: every skill capped for the whole session, not that turn only."""
+    if score.score <= INJECTION_CAP:
+        return score
+    return score.model_copy(
+        update={
+            "score": INJECTION_CAP,
+            "reasoning": f"{score.reasoning} Capped at {INJECTION_CAP}: the transcript contains text aimed at "
+            "the grader or the simulation.",
+        }
+    )
+
+
+def grade_offline(
+    transcript: Transcript,
+    *,
+    facts: Sequence[str] = (),
+    needs: Sequence[str] = (),
+    triggers: Sequence[str] = (),
+) -> Evaluation:
     """Grade a whole transcript without an LLM: every skill, per-turn grades and session flags."""
     if not any(t.role == "trainee" for t in transcript.turns):
         raise EvaluationError(
             f"Transcript {transcript.id!r} has no trainee turns to grade.",
             hint='Add turns with "role": "trainee" (the person practising).',
         )
-    session = _read_all(transcript, facts)
+    session = _read_all(transcript, facts, needs, triggers)
     if all(r.skipped for r in session.reads):
         raise EvaluationError(
             f"Transcript {transcript.id!r}: no trainee turn could be graded ({session.reads[0].skipped}).",
@@ -160,6 +205,8 @@ def grade_offline(transcript: Transcript, *, facts: Sequence[str] = ()) -> Evalu
     for read in session.reads:
         flags.extend(f for f in read.signals.flags if f not in flags)
     skills = [_skill_score(skill, session, flags) for skill in Skill]
+    if Flag.INJECTION in flags:
+        skills = [cap_for_injection(s) for s in skills]
     turns = [
         TurnGrade(index=r.index, skills=dict(r.signals.skills), flags=list(r.signals.flags)) for r in session.reads
     ]

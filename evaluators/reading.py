@@ -50,9 +50,13 @@ REPEAT_RATIO = 88  # rapidfuzz ratio to an earlier trainee turn at which a turn 
 REPEAT_SIMILARITY = 0.93  # or sentence-embedding similarity
 UNGROUNDED_CAP = 2  # sympathy, validation, apology, values about nobody in particular
 HEARING = (Skill.EMPATHY, Skill.PARAPHRASE, Skill.VALIDATION)
-_GROUNDED_SKILLS = (Skill.EMPATHY, Skill.VALIDATION, Skill.APOLOGY, Skill.VALUES)
+_GROUNDED_SKILLS = (Skill.EMPATHY, Skill.PARAPHRASE, Skill.VALIDATION, Skill.APOLOGY, Skill.VALUES)
 _WH_START = re.compile(
     r"^(what|why|how|when|where|which|who|is|are|was|were|do|does|did|can|could|will|would|should|have|has)\b"
+)
+_EVASIVE_PASSIVE = re.compile(
+    r"\b(is|are|was|were|has been|have been|will be|it's|that's)( being)? (currently )?(reviewed|looked into|escalated|"
+    r"investigated|processed|handled|considered|assessed|actioned|noted|logged|passed on|under review)\b"
 )
 _ANSWERISH = re.compile(r"^(yes|no|yeah|nope|absolutely|of course|definitely|not at all|honestly|because)\b")
 
@@ -191,7 +195,7 @@ def _rule_flags(
         hit = strong_double or find_first("doublespeak", turn)
         _flag_if(out, turn, Flag.DOUBLESPEAK, hit, "is corporate doublespeak: say what you mean")
     heard = any(f.score >= 3 for s, f in found.items() if s in HEARING)
-    if out.offers_solution and not context.felt_heard and not heard and solution is not None and not out.asks_question:
+    if out.offers_solution and not context.felt_heard and not heard and solution is not None:
         out.flags.append(Flag.JUMPS_TO_SOLUTION)
         out.notes[Flag.JUMPS_TO_SOLUTION.value] = (
             "You offered a fix before showing you heard them: acknowledge how they feel first."
@@ -242,11 +246,15 @@ def _cap(
         # in particular is a token (2), and an apology must say what it is for.
         _best, stock_share = features.stock_similarity(turn.sentences)
         for skill in _GROUNDED_SKILLS:
-            limit = UNGROUNDED_CAP if stock_share > 0 or skill is Skill.APOLOGY else UNGROUNDED_CAP + 1
+            strict = stock_share > 0 or skill in (Skill.APOLOGY, Skill.PARAPHRASE)
+            limit = UNGROUNDED_CAP if strict else UNGROUNDED_CAP + 1
             cap(skill, limit, _UNGROUNDED[skill])
     if accused or walls or Flag.ACCUSATION in out.flags or Flag.POLICY_HIDING in out.flags:
         cap(Skill.EMPATHY, 2, "Blame, doubt or a policy wall in the same turn undoes the sympathy.")
         cap(Skill.VALIDATION, 1, "Doubting them or citing the rules tells them their reaction is not legitimate.")
+        cap(Skill.PARAPHRASE, 2, "Their words turned against them are not a restatement of what they meant.")
+    if Flag.TRANSACTIONAL in out.flags:
+        cap(Skill.PARAPHRASE, 2, "Turning what they said into a sale is not saying it back.")
     if any(cues("flags").has("sarcasm", s) for s in turn.normalised):
         cap(Skill.EMPATHY, 1, "Sarcasm mocks what they are going through.")
     if Flag.NON_APOLOGY in out.flags:
@@ -256,10 +264,18 @@ def _cap(
     if out.misheard:
         cap(Skill.PARAPHRASE, 1, "That restatement distorts what they said.")
     copy_ratio, copied_first = features.copy_measures(turn, turn.customer)
-    if copied_first or copy_ratio >= 0.95:
+    if copied_first or copy_ratio >= 0.95 or features.unshifted_restatement(turn):
         cap(Skill.PARAPHRASE, 2, "Their own words copied back (a reflective frame is not a restatement): say it your way.")
     if Flag.DOUBLESPEAK in out.flags or (Flag.POLICY_HIDING in out.flags and _tautology(turn)):
         cap(Skill.PLAIN_LANGUAGE, 2, "Corporate wording or an empty tautology hides what is happening.")
+    _best, stock_share = features.stock_similarity(turn.sentences)
+    concrete = features.is_concrete(turn)
+    if not concrete:
+        cap(Skill.PLAIN_LANGUAGE, 4, "Plain words, but nothing concrete: say who will do what, and by when.")
+    if stock_share > 0 and not concrete:
+        cap(Skill.PLAIN_LANGUAGE, 3, "Stock phrases the customer has to read past.")
+    if _EVASIVE_PASSIVE.search(turn.full):
+        cap(Skill.PLAIN_LANGUAGE, 2, "The passive hides who is doing what: say who will do it, and when.")
     if turn.word_count <= 2:
         cap(Skill.PLAIN_LANGUAGE, 3, "Too short to say anything concrete.")
         for skill in Skill:
@@ -268,6 +284,7 @@ def _cap(
 
 
 _UNGROUNDED = {
+    Skill.PARAPHRASE: "Nothing of what they actually told you is said back: a frame alone is not a restatement.",
     Skill.EMPATHY: "Sympathy about nobody in particular: nothing in it is about what happened to them.",
     Skill.VALIDATION: "A stock line: it does not say why their reaction makes sense for what happened to them.",
     Skill.APOLOGY: "Which mistake? The apology names nothing of what went wrong for them.",
