@@ -31,8 +31,25 @@ from hotseat.corpus import replies, sessions  # noqa: E402
 from hotseat.personas import PersonaLibrary  # noqa: E402
 
 ADVERSARIAL = frozenset(
-    "stock_sympathy parrot distorted sarcasm blame_wrapped non_apology evasive empty_values one_word rambling "
-    "policy accusation proof_request doublespeak transactional injection solution_first".split()
+    [
+        "stock_sympathy",
+        "parrot",
+        "distorted",
+        "sarcasm",
+        "blame_wrapped",
+        "non_apology",
+        "evasive",
+        "empty_values",
+        "one_word",
+        "rambling",
+        "policy",
+        "accusation",
+        "proof_request",
+        "doublespeak",
+        "transactional",
+        "injection",
+        "solution_first",
+    ]
 )
 SCORED_FLAGS = tuple(f for f in Flag)
 
@@ -110,7 +127,7 @@ def session_figures(split: str) -> dict[str, object]:
         )
         evaluation = grade_offline(
             transcript,
-            facts=item.scenario.facts,
+            facts=item.scenario.story(),
             needs=item.scenario.need_examples,
             triggers=item.scenario.trigger_examples,
         )
@@ -119,7 +136,12 @@ def session_figures(split: str) -> dict[str, object]:
             gold[s].append(item.skills[s])
             pred[s].append(evaluation.score(s).score)
     rho = {s.value: round(float(spearmanr(pred[s], gold[s]).statistic), 3) for s in Skill}
-    return {"split": split, "sessions": n, "spearman": rho, "spearman_mean": round(float(np.mean(list(rho.values()))), 3)}
+    return {
+        "split": split,
+        "sessions": n,
+        "spearman": rho,
+        "spearman_mean": round(float(np.mean(list(rho.values()))), 3),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,13 +18,14 @@ from rapidfuzz import fuzz
 
 from evaluators import embeddings
 from evaluators.grounding import Grounding, specific_stems
-from evaluators.lexicon import cues
 from evaluators.readability import measure
 from evaluators.skills import Flag, Skill
 from evaluators.text import content_stems, normalise, sentences, words
 from evaluators.turn import ParsedTurn
 
 EMBEDDING_DIM = 256
+STOCK_SIMILARITY = 0.78  # a sentence this close to a stock line is stock phrasing...
+STOCK_MIN_WORDS = 7  # ...when it is long enough to be a formula ("I'm so sorry that happened." is a reaction)
 _FIRST_PERSON = re.compile(r"\b(i|i'm|i've|i'd|me|my|mine|myself)\b")
 _FRAME_LEAD = re.compile(
     r"^(so,? |okay,? |ok,? |right,? )?(what i('m| am) hearing( is)?|what i hear( is)?|it sounds like|sounds like|"
@@ -127,7 +128,8 @@ def stock_similarity(sents: Sequence[str]) -> tuple[float, float]:
     if not sents or not embeddings.model_available():
         return 0.0, 0.0
     sims = embeddings.similarity(list(sents), _STOCK_TEXT).max(axis=1)
-    return float(sims.max()), float((sims >= 0.75).mean())
+    long_enough = np.array([len(words(s)) >= STOCK_MIN_WORDS for s in sents])
+    return float(sims.max()), float(((sims >= STOCK_SIMILARITY) & long_enough).mean())
 
 
 def copy_measures(turn: ParsedTurn, customer_sentences: Sequence[str]) -> tuple[float, bool]:

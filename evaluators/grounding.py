@@ -30,7 +30,11 @@ resolved resolution solve solution look looking check checking let down letdown 
 thank thanks appreciate appreciated concern concerns concerned stress stressful worry worried
 deal dealing handle handled support supporting glad happy sure course definitely certainly
 able unable want wanted need needed make sure going get got give take call email contact
-right every certain thing things way part point please understandably"""
+right every certain thing things way part point please understandably respect respected excellence
+excellent believe believes committed commitment community partnership journey guest guests must keep
+come comes going goes send sending treat treated remove removed best better great good everyone
+everybody anyone someone people person truly honestly sincerely reach reaching"""
+OWN_SPECIFICS = 4  # this many specific words of its own make a reply particular, even in new words
 _MIN_SENTENCE_SIM = 0.55  # a reply sentence this close (by meaning) to one of theirs restates it
 
 
@@ -47,12 +51,17 @@ class Grounding:
     numbers: frozenset[str]  # numbers shared with their story
     best_similarity: float  # best meaning match of a reply sentence to a story sentence
     story_points: int  # how many distinct story sentences the reply picks up
+    own_specifics: int = 0  # specific (non-generic) words of the reply's own: the replacement, the flag, express
 
     @property
     def grounded(self) -> bool:
         """True when the reply is about this customer's situation, not anyone's."""
-        return bool(self.numbers) or len(self.anchors) >= 2 or self.story_points >= 1 or (
-            len(self.anchors) == 1 and self.best_similarity >= 0.45
+        return (
+            bool(self.numbers)
+            or len(self.anchors) >= 2
+            or self.story_points >= 1
+            or (len(self.anchors) == 1 and self.best_similarity >= 0.45)
+            or self.own_specifics >= OWN_SPECIFICS
         )
 
     @property
@@ -69,16 +78,36 @@ def story_sentences(story: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+def _root(stem: str) -> str:
+    """A second, coarser cut so "promise" meets "promised" and "charges" meets "charged"."""
+    stem = stem.rstrip("'")
+    changed = True
+    while changed:
+        changed = False
+        for suffix in ("e", "s", "ing", "ed"):
+            if len(stem) > len(suffix) + 3 and stem.endswith(suffix):
+                stem = stem[: -len(suffix)]
+                changed = True
+                break
+    return stem
+
+
+@cache
+def _generic_roots() -> frozenset[str]:
+    return frozenset(_root(s) for s in _generic())
+
+
 def specific_stems(text: str) -> frozenset[str]:
-    """Content stems of `text` minus the generic words every complaint shares."""
-    return content_stems(text) - _generic()
+    """Content roots of `text` minus the generic words every complaint shares."""
+    return frozenset(_root(s) for s in content_stems(text)) - _generic_roots()
 
 
 def ground(reply: str, story: Sequence[str]) -> Grounding:
     """How much of the customer's story `reply` picks up."""
     parts = story_sentences(story)
+    own = len(specific_stems(reply))
     if not parts:
-        return Grounding(frozenset(), frozenset(), 0.0, 0)
+        return Grounding(frozenset(), frozenset(), 0.0, 0, own)
     story_stems = frozenset().union(*(specific_stems(p) for p in parts))
     anchors = specific_stems(reply) & story_stems
     story_numbers = frozenset().union(*(numbers(p) for p in parts))
@@ -93,4 +122,4 @@ def ground(reply: str, story: Sequence[str]) -> Grounding:
             j = int(row.argmax())
             if row[j] >= _MIN_SENTENCE_SIM and specific_stems(reply_sents[i]) & specific_stems(parts[j]):
                 points.add(j)
-    return Grounding(frozenset(anchors), shared_numbers, round(best, 3), len(points))
+    return Grounding(frozenset(anchors), shared_numbers, round(best, 3), len(points), own)

@@ -50,6 +50,7 @@ class _Read:
     text: str
     signals: TurnSignals
     skipped: str | None = None
+    number: int = 0  # the trainee's own turn count (1-based): "your turn N" everywhere
 
 
 @dataclass
@@ -86,9 +87,9 @@ def _read_all(
         try:
             signals = read_turn(turn.text, context)
         except InputError as exc:
-            session.reads.append(_Read(index, turn.text, TurnSignals(), skipped=exc.message))
+            session.reads.append(_Read(index, turn.text, TurnSignals(), skipped=exc.message, number=number))
             continue
-        session.reads.append(_Read(index, turn.text, signals))
+        session.reads.append(_Read(index, turn.text, signals, number=number))
         heard = any(signals.shows(s) for s in (Skill.EMPATHY, Skill.PARAPHRASE, Skill.VALIDATION))
         felt_heard = felt_heard or (heard and signals.grounded and not signals.misheard and not signals.repeated)
     session.customer_said = customer_said
@@ -96,7 +97,7 @@ def _read_all(
 
 
 def _turn_label(read: _Read) -> str:
-    return f"Turn {read.index + 1}"
+    return f"Your turn {read.number}"
 
 
 def _skill_score(skill: Skill, session: _Session, flags: list[Flag]) -> SkillScore:

@@ -126,7 +126,11 @@ def detect_paraphrase(turn: ParsedTurn) -> tuple[Finding | None, bool]:
     usable = [i for i in range(len(turn.sentences)) if i not in turn.flagged_sentences]
     forms = {i: reflective_form(turn.normalised[i]) for i in usable}
     for i in usable:  # "...four bills cleared and we charged $35 each. Is that right?" frames the sentence before
-        if i - 1 in forms and forms[i - 1] and _is_check(turn.normalised[i]):
+        before = i - 1
+        about_them = (
+            before in forms and len(content_stems(turn.sentences[before]) & content_stems(turn.customer_text)) >= 2
+        )
+        if before in forms and (forms[before] or about_them) and _is_check(turn.normalised[i]):
             forms[i - 1], forms[i] = 2, 0
     candidates = [i for i in usable if forms[i]]
     if not candidates:

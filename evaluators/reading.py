@@ -44,7 +44,6 @@ from evaluators.turn import Finding, ParsedTurn, parse_turn
 
 NOT_ENGLISH = "Not graded: English only. The offline reader reads English; this turn moves nothing."
 NEED_MATCH = 0.55  # meaning match to a need example at which a concrete fix meets their need
-NEED_MATCH_ALONE = 0.80  # ...or without a detected fix move
 TRIGGER_MATCH = 0.62  # meaning match to a trigger example at which the turn sets them off
 REPEAT_RATIO = 88  # rapidfuzz ratio to an earlier trainee turn at which a turn is a repeat
 REPEAT_SIMILARITY = 0.93  # or sentence-embedding similarity
@@ -81,7 +80,9 @@ def read(text: str, context: TurnContext) -> TurnSignals:
     out, turn, grounding = a.out, a.turn, a.grounding
     levels = _levels(a, out)
     accused, walls = a.accused, a.walls
-    _cap(levels, out, turn, grounding, accused, walls)
+    story = [*context.customer_said, *context.facts]
+    established = bool(context.trainee_said) and ground(context.trainee_said[-1], story).grounded
+    _cap(levels, out, turn, grounding, accused, walls, established=established)
     for skill, level in levels.items():
         if level >= 2 or (skill is Skill.PLAIN_LANGUAGE and turn.word_count >= 1):
             out.skills[skill] = level
@@ -89,10 +90,11 @@ def read(text: str, context: TurnContext) -> TurnSignals:
             out.notes.setdefault(skill.value, finding.note if finding else _generic_note(skill, level, grounding))
             out.evidence.setdefault(skill.value, finding.evidence if finding else _best_sentence(turn))
     need_sim, trigger_sim = a.need_similarity, a.trigger_similarity
-    out.meets_need = (out.offers_solution or out.offers_choice) and need_sim >= NEED_MATCH or need_sim >= NEED_MATCH_ALONE
-    out.meets_need = out.meets_need and need_sim > trigger_sim
+    # The need is met only by a concrete fix (a move, not only words) that matches what this customer needs.
+    out.meets_need = (out.offers_solution or out.offers_choice) and need_sim >= NEED_MATCH
     out.meets_need = out.meets_need and not (out.flags and set(out.flags) - {Flag.JUMPS_TO_SOLUTION, Flag.DOUBLESPEAK})
-    out.triggered = trigger_sim >= TRIGGER_MATCH and trigger_sim > need_sim + 0.03
+    hearing = any(out.skills.get(s, 1) >= 3 for s in HEARING)
+    out.triggered = trigger_sim >= TRIGGER_MATCH and trigger_sim > need_sim + 0.03 and not hearing
     _session_checks(out, turn, context)
     return out
 
@@ -209,12 +211,37 @@ def _levels(a: Analysis, out: TurnSignals) -> dict[Skill, int]:
     if model is None or a.x is None:
         return {s: rule_levels.get(s, 1) for s in Skill}
     levels = {s: max(1, min(5, int(model.skill_level(s, a.x) + 0.5))) for s in Skill}
-    for flag in model.flags:
-        if flag not in out.flags and model.flag_raised(flag, a.x):
+    listening = any(f.score >= 4 for s, f in a.found.items() if s in (Skill.PARAPHRASE, Skill.APOLOGY))
+    for flag in model.flags if not listening else ():  # the model does not overrule a clear act of listening
+        if flag not in out.flags and model.flag_raised(flag, a.x) and _supports(flag, a.turn):
             out.flags.append(flag)
             out.notes[flag.value] = _LEARNED_FLAG_NOTES[flag]
             out.evidence[flag.value] = _best_sentence(a.turn)
     return levels
+
+
+_SUPPORT = {
+    # A learned flag needs a word in the turn that such a fault is made of: the model weighs, the words anchor.
+    Flag.ACCUSATION: re.compile(
+        r"\byou(r|'re|'ve|'d)? (\w+ )?(should|could|must|might|didn't|did not|never|always|were|claim|say|said|"
+        r"signed|chose|agreed)\b|\b(sir|ma'am|madam|honestly|actually|really|frankly|calm|proof|evidence|photo|report)\b"
+    ),
+    Flag.POLICY_HIDING: re.compile(
+        r"\b(polic\w*|rules?|terms|conditions|contract|agreement|procedure|process|deadline|window|signed|agreed|"
+        r"allowed|exceptions?|system|eligible|entitled|standard)\b"
+    ),
+    Flag.DOUBLESPEAK: re.compile(r"\b\w{11,}\b|\b(matter|situation|event|incident|going forward|moving forward)\b"),
+}
+_OWNED = re.compile(
+    r"\b(our (mistake|fault|error|bug)|we (got it|were) wrong|wrong of us|my (mistake|fault)|we (broke|made|messed))"
+)
+
+
+def _supports(flag: Flag, turn: ParsedTurn) -> bool:
+    pattern = _SUPPORT.get(flag)
+    if pattern is None or not pattern.search(turn.full):
+        return False
+    return not (flag is Flag.NON_APOLOGY and _OWNED.search(turn.full))
 
 
 _LEARNED_FLAG_NOTES = {
@@ -235,6 +262,8 @@ def _cap(
     grounding: Grounding,
     accused: dict[int, str],
     walls: dict[int, str],
+    *,
+    established: bool = False,
 ) -> None:
     def cap(skill: Skill, limit: int, why: str) -> None:
         if levels[skill] > limit:
@@ -246,11 +275,15 @@ def _cap(
         # in particular is a token (2), and an apology must say what it is for.
         _best, stock_share = features.stock_similarity(turn.sentences)
         for skill in _GROUNDED_SKILLS:
-            strict = stock_share > 0 or skill in (Skill.APOLOGY, Skill.PARAPHRASE)
+            # An apology right after a turn that named what happened may say "this": it is established.
+            strict = skill is Skill.PARAPHRASE or (
+                (stock_share > 0 or skill is Skill.APOLOGY) and not (skill is Skill.APOLOGY and established)
+            )
             limit = UNGROUNDED_CAP if strict else UNGROUNDED_CAP + 1
             cap(skill, limit, _UNGROUNDED[skill])
     if accused or walls or Flag.ACCUSATION in out.flags or Flag.POLICY_HIDING in out.flags:
         cap(Skill.EMPATHY, 2, "Blame, doubt or a policy wall in the same turn undoes the sympathy.")
+        cap(Skill.APOLOGY, 2, "An apology followed by doubt or a policy wall is undercut by it.")
         cap(Skill.VALIDATION, 1, "Doubting them or citing the rules tells them their reaction is not legitimate.")
         cap(Skill.PARAPHRASE, 2, "Their words turned against them are not a restatement of what they meant.")
     if Flag.TRANSACTIONAL in out.flags:
@@ -263,9 +296,13 @@ def _cap(
         cap(Skill.VALUES, 1, "A transactional reply: nothing beyond today's sale.")
     if out.misheard:
         cap(Skill.PARAPHRASE, 1, "That restatement distorts what they said.")
-    copy_ratio, copied_first = features.copy_measures(turn, turn.customer)
-    if copied_first or copy_ratio >= 0.95 or features.unshifted_restatement(turn):
-        cap(Skill.PARAPHRASE, 2, "Their own words copied back (a reflective frame is not a restatement): say it your way.")
+    _copy_ratio, copied_first = features.copy_measures(turn, turn.customer)
+    if copied_first or features.unshifted_restatement(turn):
+        cap(
+            Skill.PARAPHRASE,
+            2,
+            "Their own words copied back (a reflective frame is not a restatement): say it your way.",
+        )
     if Flag.DOUBLESPEAK in out.flags or (Flag.POLICY_HIDING in out.flags and _tautology(turn)):
         cap(Skill.PLAIN_LANGUAGE, 2, "Corporate wording or an empty tautology hides what is happening.")
     _best, stock_share = features.stock_similarity(turn.sentences)
@@ -344,7 +381,9 @@ def _generic_note(skill: Skill, level: int, grounding: Grounding) -> str:
         Skill.PARAPHRASE: "You said back part of what they told you.",
         Skill.VALIDATION: f"You treated their reaction as reasonable, {about}.",
         Skill.APOLOGY: f"You apologised, {about}.",
-        Skill.PLAIN_LANGUAGE: "Clear enough to follow." if level >= 3 else "Hard to follow: use shorter, plainer words.",
+        Skill.PLAIN_LANGUAGE: "Clear enough to follow."
+        if level >= 3
+        else "Hard to follow: use shorter, plainer words.",
         Skill.VALUES: "You pointed beyond today's problem.",
     }[skill]
 

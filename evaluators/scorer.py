@@ -98,7 +98,10 @@ def parse_model(data: dict[str, object], *, source: str = "reader model") -> Rea
     flags = {Flag(k): _linear(v) for k, v in data.get("flags", {}).items()}  # type: ignore[attr-defined]
     directions = np.asarray(data.get("directions", np.zeros((0, EMBEDDING_DIM))), dtype=np.float64)
     return ReaderModel(
-        skills=skills, flags=flags, version=str(data.get("version", "")), directions=directions.reshape(-1, EMBEDDING_DIM)
+        skills=skills,
+        flags=flags,
+        version=str(data.get("version", "")),
+        directions=directions.reshape(-1, EMBEDDING_DIM),
     )
 
 

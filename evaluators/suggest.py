@@ -13,7 +13,10 @@ _SWAP = {
     "i": "you", "i'm": "you're", "i've": "you've", "i'd": "you'd", "i'll": "you'll", "me": "you",
     "my": "your", "mine": "yours", "myself": "yourself", "am": "are",
     "you": "we", "you're": "we're", "you've": "we've", "you'll": "we'll", "you'd": "we'd",
-    "your": "our", "yours": "ours", "yourself": "ourselves", "we": "we", "us": "us",
+    "your": "our", "yours": "ours", "yourself": "ourselves",
+    # the customer's "we/our" is their side (their firm, their family): it becomes "you/your"
+    "we": "you", "we're": "you're", "we've": "you've", "we'll": "you'll", "we'd": "you'd",
+    "us": "you", "our": "your", "ours": "yours", "ourselves": "yourselves",
 }  # fmt: skip
 _TOKEN = re.compile(r"[A-Za-z']+|[^A-Za-z']+")
 MAX_POINT_WORDS = 22
@@ -31,7 +34,7 @@ def second_person(sentence: str) -> str:
             if low == "you" and previous in {"to", "for", "with", "at", "from", "about", "than"}:
                 swapped = "us"
             out.append(swapped)
-        elif low == "was" and previous == "i":
+        elif low == "was" and previous in {"i", "we"}:
             out.append("were")
         else:
             out.append(token)

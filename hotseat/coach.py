@@ -7,8 +7,6 @@ grader. A turn submitted after a hint is marked `hint_used`, which makes the ses
 from __future__ import annotations
 
 import re
-
-from rapidfuzz import fuzz
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -16,9 +14,12 @@ from typing import Any
 import jinja2
 from jinja2 import meta
 from pydantic import BaseModel, Field, model_validator
+from rapidfuzz import fuzz
 
+from evaluators.flags import detect_moves
 from evaluators.skills import Flag, Skill
 from evaluators.text import content_stems, sentences
+from evaluators.turn import parse_turn
 from hotseat.datafiles import StrictModel, load_yaml_model
 from hotseat.errors import PromptError, ProviderError
 from hotseat.personas import Persona, Scenario
@@ -224,17 +225,27 @@ def _values(scenario: Scenario) -> str:
     return text[0].lower() + text[1:] if text else text
 
 
+def _is_offer(text: str) -> bool:
+    """True when the reader sees a concrete fix or a choice in `text` (what meets a need)."""
+    solution, choice, _question = detect_moves(parse_turn(text, [], []))
+    return solution is not None or choice is not None
+
+
 def next_offer(session: PracticeSession, scenario: Scenario, coaching: Coaching) -> str:
     """A concrete offer the trainee has not made yet: the scenario's own need examples first."""
     said = [t.text.lower() for t in session.trainee_turns()]
     for example in scenario.need_examples:
-        if all(fuzz.ratio(example.lower(), s) < 80 for s in said):
+        if _is_offer(example) and all(fuzz.ratio(example.lower(), s) < 80 for s in said):
             return example
     option_a, option_b = choice_options(scenario, coaching.fallback_option)
     return f"I can see two ways forward: {option_a}, or {option_b}. Which would you prefer?"
 
 
 # -- choosing the hint -----------------------------------------------------------------------
+def _values_shown(session: PracticeSession) -> bool:
+    return any(t.signals is not None and t.signals.shows(Skill.VALUES) for t in session.trainee_turns())
+
+
 def _owned_apology(session: PracticeSession) -> bool:
     return any(
         t.signals is not None and t.signals.shows(Skill.APOLOGY) and not t.signals.has(Flag.NON_APOLOGY)
@@ -277,9 +288,19 @@ def suggest(
     elif not mood.need_met:
         kind = "offer_choices"
         text = hints[kind].render(name=name, offer=next_offer(session, scenario, coaching), values=_values(scenario))
-    else:
+    elif not _values_shown(session):
         kind = "connect_values"
-        text = hints[kind].render(name=name, offer=next_offer(session, scenario, coaching), values=_values(scenario))
+        text = hints[kind].render(
+            name=name,
+            offer=next_offer(session, scenario, coaching),
+            values=_values(scenario),
+            values_you=_clause(to_second_person(scenario.values.strip())),
+        )
+    else:
+        # Their need is met and the fix tied to what they value: keep validating, about another
+        # part of their story each time (a repeated line earns nothing).
+        kind = "calm_more"
+        text = hints[kind].render(name=name, company=scenario.company, restated=pick_restatement(session, scenario))
     return Hint(kind=kind, text=text, avoid=avoid)
 
 

@@ -38,7 +38,7 @@ class ReplyItem:
         """What the reader may know: the customer's turns and the scenario's facts and examples."""
         return TurnContext(
             customer_said=self.customer,
-            facts=tuple(self.scenario.facts),
+            facts=tuple(self.scenario.story()),
             trainee_turn_number=1 if len(self.customer) == 1 and self.customer[0] == self.scenario.opening_line else 2,
             needs=tuple(self.scenario.need_examples),
             triggers=tuple(self.scenario.trigger_examples),

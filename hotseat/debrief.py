@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -98,46 +98,17 @@ class Debrief(BaseModel):
 
 # -- rubric anchors ---------------------------------------------------------------------------
 def load_rubric_anchors() -> dict[Skill, dict[int, str]]:
-    """Per skill, the rubric's anchor text per level; empty until the rubric files exist."""
-    try:
-        from evaluators.rubric import load_rubrics
-    except ImportError:
-        return {}
+    """Per skill, the rubric's "label: anchor" per level, from the real rubric files (empty if one is broken)."""
+    from evaluators.rubric import load_rubrics
+
     try:
         rubrics = load_rubrics()
     except HotseatError:
         return {}  # a broken rubric file shows no anchors here; the judge reports it when grading
-    anchors: dict[Skill, dict[int, str]] = {}
-    for skill, rubric in rubrics.items():
-        levels = _levels_of(rubric)
-        if levels:
-            anchors[Skill(skill)] = levels
-    return anchors
-
-
-def _levels_of(rubric: Any) -> dict[int, str]:
-    """Level -> anchor text from a Rubric (anchors as a mapping or a list of levels)."""
-    raw = getattr(rubric, "anchors", None) or getattr(rubric, "levels", None)
-    if isinstance(raw, Mapping):
-        items: list[tuple[Any, Any]] = list(raw.items())
-    elif isinstance(raw, Sequence) and not isinstance(raw, str):
-        items = [(getattr(a, "score", None) or getattr(a, "level", None), a) for a in raw]
-    else:
-        return {}
-    levels: dict[int, str] = {}
-    for level, anchor in items:
-        text = anchor if isinstance(anchor, str) else _anchor_words(anchor)
-        if level is not None and text:
-            levels[int(level)] = text.strip()
-    return levels
-
-
-def _anchor_words(anchor: Any) -> str:
-    for name in ("description", "behaviour", "behavior", "text", "summary"):
-        value = getattr(anchor, name, None)
-        if isinstance(value, str) and value.strip():
-            return value
-    return ""
+    return {
+        Skill(skill): {level.score: f"{level.label}: {' '.join(level.anchor.split())}" for level in rubric.levels}
+        for skill, rubric in rubrics.items()
+    }
 
 
 def anchor_reached(levels: Mapping[int, str], score: int) -> str | None:

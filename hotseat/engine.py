@@ -133,7 +133,7 @@ class PracticeEngine:
         persona, scenario = self.persona_and_scenario(session)
         context = TurnContext(
             customer_said=tuple(session.customer_lines()),
-            facts=tuple(scenario.facts),
+            facts=tuple(scenario.story()),
             felt_heard=session.mood.felt_heard,
             trainee_turn_number=len(session.trainee_turns()) + 1,
             trainee_said=tuple(t.text for t in session.trainee_turns()),

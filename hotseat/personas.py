@@ -112,6 +112,11 @@ class Scenario(StrictModel):
     # and what would meet their need (a concrete fix of the kind they want).
     trigger_examples: list[str] = Field(default_factory=list)
     need_examples: list[str] = Field(default_factory=list)
+
+    def story(self) -> list[str]:
+        """What the reader may ground a reply in: the facts, what happened and what they want."""
+        return [*self.facts, " ".join(self.what_happened.split()), " ".join(self.wants.split())]
+
     lines: Lines = Field(default_factory=Lines)
 
 

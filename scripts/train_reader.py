@@ -33,7 +33,11 @@ from hotseat.personas import PersonaLibrary  # noqa: E402
 
 C_GRID = (0.003, 0.01, 0.03, 0.1, 0.3)
 BLENDS = (0.3, 0.45, 0.6)  # the rules keep a share: they carry over to unseen scenarios, the model less so
-LEARNED_FLAGS = (Flag.POLICY_HIDING, Flag.ACCUSATION, Flag.NON_APOLOGY, Flag.DOUBLESPEAK)
+LEARNED_FLAGS = (
+    Flag.POLICY_HIDING,
+    Flag.ACCUSATION,
+    Flag.DOUBLESPEAK,
+)  # non-apology: the rules are precise, the model is not
 
 
 def featurise(items: list[ReplyItem]) -> tuple[np.ndarray, list[ReplyItem], list[set[Flag]]]:
@@ -128,7 +132,7 @@ def main() -> int:
     personas = PersonaLibrary(ROOT / "personas")
     train_items = list(replies("train", personas))
     dev_items = list(replies("dev", personas))
-    x_tr, it_tr, rf_tr = featurise(train_items)
+    x_tr, it_tr, _rf_tr = featurise(train_items)
     x_dev, it_dev, rf_dev = featurise(dev_items)
     _raw_tr, _raw_dev = x_tr, x_dev
     print(f"train {len(it_tr)} items, dev {len(it_dev)} items, {x_tr.shape[1]} features")
@@ -177,7 +181,7 @@ def main() -> int:
             mean, scale = _standardise(x_tr)
             model = LogisticRegression(C=c, max_iter=3000, class_weight="balanced").fit((x_tr - mean) / scale, y_tr)
             p = model.predict_proba((x_dev - mean) / scale)[:, 1]
-            for t in (0.85, 0.9, 0.95):  # learned flags must be sure: a wrong flag angers the customer
+            for t in (0.65, 0.75, 0.85):  # and at run time a learned flag also needs a word of that fault in the turn
                 pred = rule_dev | (p >= t)
                 tp = float((pred & y_dev).sum())
                 prec = tp / max(1, pred.sum())
@@ -188,12 +192,17 @@ def main() -> int:
         rule_only = rule_dev
         tp = float((rule_only & y_dev).sum())
         rule_f1 = 2 * tp / max(1, rule_only.sum() + y_dev.sum())
-        print(f"  flag {flag.value:18s} dev F1 rules {rule_f1:.3f} rules+model {best_f[0]:.3f} (C={best_f[1]}, t={best_f[2]})")
+        print(
+            f"  flag {flag.value:18s} dev F1 rules {rule_f1:.3f} rules+model {best_f[0]:.3f}",
+            f"(C={best_f[1]}, t={best_f[2]})",
+        )
         if best_f[0] <= rule_f1 + 0.01:
             continue  # the model adds nothing the rules do not: leave this flag to the rules
         mean, scale = _standardise(x_all)
         y_all = np.concatenate([y_tr, y_dev])
-        model = LogisticRegression(C=best_f[1], max_iter=3000, class_weight="balanced").fit((x_all - mean) / scale, y_all)
+        model = LogisticRegression(C=best_f[1], max_iter=3000, class_weight="balanced").fit(
+            (x_all - mean) / scale, y_all
+        )
         entry = {
             "mean": np.round(mean, 6).tolist(),
             "scale": np.round(scale, 6).tolist(),

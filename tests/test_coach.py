@@ -109,9 +109,9 @@ def test_other_personas_are_offered_choices_tied_to_their_values(tmp_path: Path)
     engine.say(session, _example(suggest(session, persona, scenario)))
     hint = suggest(session, persona, scenario)
     assert hint.kind == "offer_choices"
-    assert "a replacement tablet in time for the birthday on Saturday" in hint.text
-    assert "the flag removed from your account" in hint.text  # "her account", said to her
-    assert scenario.values in hint.text
+    assert any(example in hint.text for example in scenario.need_examples)  # a concrete fix of the kind they need
+    assert "their daughter's birthday" in hint.text  # the values, about them ("her" -> "their"), not pasted
+    assert scenario.values not in hint.text
     engine.say(session, _example(hint))
     assert session.mood.need_met
     assert suggest(session, persona, scenario).kind == ("ended" if session.ended else "connect_values")

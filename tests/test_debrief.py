@@ -172,18 +172,14 @@ def test_anchor_reached_is_the_highest_level_at_or_below_the_score() -> None:
     assert anchor_reached({}, 3) is None
 
 
-def test_rubric_anchors_are_read_from_the_rubric_files_in_either_shape(monkeypatch: pytest.MonkeyPatch) -> None:
-    level = types.SimpleNamespace
-    rubrics = {
-        Skill.EMPATHY: level(anchors={1: "cold", 5: "warm"}),
-        Skill.APOLOGY: level(levels=[level(score=1, description="no apology"), level(score=3, text="sorry")]),
-        Skill.VALUES: "a rubric given as plain text has no levels",
-    }
-    stub = types.ModuleType("evaluators.rubric")
-    stub.load_rubrics = lambda: rubrics  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "evaluators.rubric", stub)
+def test_rubric_anchors_are_read_from_the_real_rubric_files() -> None:
     anchors = load_rubric_anchors()
-    assert anchors == {Skill.EMPATHY: {1: "cold", 5: "warm"}, Skill.APOLOGY: {1: "no apology", 3: "sorry"}}
+    assert set(anchors) == set(Skill)
+    for levels in anchors.values():
+        assert sorted(levels) == [1, 2, 3, 4, 5]
+        assert all(len(text) > 20 for text in levels.values())
+    assert anchors[Skill.EMPATHY][4].startswith("Strong:")
+    assert anchor_reached(anchors[Skill.APOLOGY], 4) == anchors[Skill.APOLOGY][4]
 
 
 def test_evaluation_is_graded_once_then_reused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

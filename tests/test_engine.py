@@ -74,7 +74,21 @@ def test_scripted_customer_reacts_differently_to_apology_and_policy(tmp_path: Pa
     assert said_to_policy in policy_lines
 
 
-_WORDS = "invoice parcel driver fee branch manager letter refund courier number harvest combine portal".split()
+_WORDS = [
+    "invoice",
+    "parcel",
+    "driver",
+    "fee",
+    "branch",
+    "manager",
+    "letter",
+    "refund",
+    "courier",
+    "number",
+    "harvest",
+    "combine",
+    "portal",
+]
 
 
 def _distinct_question(i: int) -> str:
@@ -92,7 +106,7 @@ def test_llm_prompt_stays_within_budget_as_history_grows(tmp_path: Path) -> None
     session = engine.start(PERSONA)
     sizes = []
     for i in range(30):
-        engine.say(session, f"Turn {i}: That sounds really frustrating, and it should not have happened. " * 3)
+        engine.say(session, _distinct_question(i))
         sizes.append(session.turns[-1].prompt_tokens)
         if session.ended:
             break

@@ -63,7 +63,7 @@ def test_empathy_named_and_tied_to_their_situation() -> None:
         ("That sounds exhausting.", 3),
         ("That sounds exhausting. Three days on the phone and still nobody calls back.", 4),
         ("I'm sorry. That sounds frustrating.", 3),  # the rubric's own level-3 example
-        ("I'm so sorry. That sounds frustrating.", 4),  # warmly named, if still generic
+        ("I'm so sorry. That sounds frustrating.", 3),  # warm, but about nobody in particular: the rubric's 3
     ],
 )
 def test_empathy_is_strong_only_when_tied_to_their_story(text: str, level: int) -> None:
@@ -76,7 +76,7 @@ def test_paraphrase_by_meaning_and_distortion() -> None:
     assert not good.misheard
     bad = read("So you're saying we charged you five times?")
     assert bad.misheard
-    assert bad.skills[Skill.PARAPHRASE] == 1
+    assert bad.skills.get(Skill.PARAPHRASE, 1) == 1  # a distortion is level 1: not "shown"
 
 
 @pytest.mark.parametrize(

@@ -164,7 +164,7 @@ def render_debrief(svc: Services, session: PracticeSession) -> Debrief | None:
     except HotseatError as exc:  # e.g. its persona file was removed since
         st.warning(f"No debrief for this session: {exc.user_message()}")
         return None
-    evaluation = _evaluation(svc, session, list(scenario.facts))
+    evaluation = _evaluation(svc, session, scenario.story())
     debrief = build_debrief(session, persona, scenario, evaluation)
     _header(debrief)
     _skills(debrief)

@@ -122,13 +122,14 @@ def _evaluator(evaluation: Evaluation) -> None:
 def _flags(evaluation: Evaluation, session: PracticeSession) -> None:
     st.markdown("**Flags**")
     texts = {t.index: t.text for t in session.turns}
+    numbers = {t.index: n for n, t in enumerate(session.trainee_turns(), start=1)}  # "your turn N", as the debrief
     flagged = [t for t in evaluation.turns if t.flags]
     if not flagged and not evaluation.flags:
         st.caption("No flags raised.")
         return
     for t in flagged:
         names = ", ".join(f.value.replace("_", " ") for f in t.flags)
-        st.markdown(f"- **{names}** · turn {t.index}: “{_one_line(texts.get(t.index, ''))}”")
+        st.markdown(f"- **{names}** · turn {numbers.get(t.index, t.index)}: “{_one_line(texts.get(t.index, ''))}”")
     if not flagged:
         st.markdown("- " + ", ".join(f.value.replace("_", " ") for f in evaluation.flags))
 
