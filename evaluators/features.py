@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -125,6 +126,11 @@ FEATURE_NAMES: list[str] = [*SCALAR_NAMES, *(f"emb_{i}" for i in range(EMBEDDING
 
 def stock_similarity(sents: Sequence[str]) -> tuple[float, float]:
     """(best similarity of a sentence to the stock lines, share of sentences that are stock)."""
+    return _stock_similarity(tuple(sents))
+
+
+@lru_cache(maxsize=4096)
+def _stock_similarity(sents: tuple[str, ...]) -> tuple[float, float]:
     if not sents or not embeddings.model_available():
         return 0.0, 0.0
     sims = embeddings.similarity(list(sents), _STOCK_TEXT).max(axis=1)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from evaluators import embeddings
 from evaluators.text import content_stems, numbers, sentences
@@ -78,6 +78,7 @@ def story_sentences(story: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+@lru_cache(maxsize=16384)
 def _root(stem: str) -> str:
     """A second, coarser cut so "promise" meets "promised" and "charges" meets "charged"."""
     stem = stem.rstrip("'")
@@ -97,6 +98,7 @@ def _generic_roots() -> frozenset[str]:
     return frozenset(_root(s) for s in _generic())
 
 
+@lru_cache(maxsize=8192)
 def specific_stems(text: str) -> frozenset[str]:
     """Content roots of `text` minus the generic words every complaint shares."""
     return frozenset(_root(s) for s in content_stems(text)) - _generic_roots()
@@ -104,6 +106,11 @@ def specific_stems(text: str) -> frozenset[str]:
 
 def ground(reply: str, story: Sequence[str]) -> Grounding:
     """How much of the customer's story `reply` picks up."""
+    return _ground(reply, tuple(story))
+
+
+@lru_cache(maxsize=2048)
+def _ground(reply: str, story: tuple[str, ...]) -> Grounding:
     parts = story_sentences(story)
     own = len(specific_stems(reply))
     if not parts:
