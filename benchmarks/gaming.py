@@ -28,9 +28,7 @@ def run() -> dict[str, object]:
     """The figures (also used by `hotseat bench`)."""
     results = play_all(STOCK_LINES, all_scenarios=True)
     endings = Counter(r.ending for r in results)
-    by_line = {
-        line[:40] + "…": dict(Counter(r.ending for r in results if r.line == line)) for line in STOCK_LINES
-    }
+    by_line = {line[:40] + "…": dict(Counter(r.ending for r in results if r.line == line)) for line in STOCK_LINES}
     won = [f"{r.persona}/{r.scenario}/{r.difficulty}: {r.line[:30]}…" for r in results if r.ending == "won_back"]
     replies = reply_figures("test")
     return {
