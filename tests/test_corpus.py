@@ -1,0 +1,66 @@
+"""Hotseat's own corpus and the shipped reader model: real files, loaded as the trainer loads them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from evaluators import scorer
+from evaluators.skills import Flag, Skill
+from hotseat.corpus import CORPUS_DIR, replies, sessions, splits
+from hotseat.personas import PersonaLibrary
+
+ROOT = Path(__file__).resolve().parent.parent
+PERSONAS = PersonaLibrary(ROOT / "personas")
+
+
+def test_every_scenario_is_in_exactly_one_split() -> None:
+    data = yaml.safe_load((CORPUS_DIR / "splits.yaml").read_text(encoding="utf-8"))
+    listed = [s for split in ("train", "dev", "test") for s in data[split]]
+    assert len(listed) == len(set(listed))
+    every = {s.id for p in PERSONAS.all() for s in p.scenarios}
+    assert set(listed) == every
+    assert set(splits()) == every and {"train", "dev", "test"} == set(splits().values())
+
+
+def test_the_corpus_has_the_size_and_spread_the_reader_issue_asks_for() -> None:
+    items = list(replies(None, PERSONAS))
+    assert len(items) >= 1500
+    assert len(list(sessions(None, PERSONAS))) >= 150
+    for skill in Skill:
+        assert {i.skills[skill] for i in items} == {1, 2, 3, 4, 5}, skill
+    for flag in Flag:
+        assert sum(flag in i.flags for i in items) >= 10, flag
+    kinds = {i.kind for i in items}
+    assert {"stock_sympathy", "parrot", "sarcasm", "blame_wrapped", "good_plain", "non_english"} <= kinds
+
+
+def test_the_corpus_passes_its_format_check() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "check_corpus.py")], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout[-2000:]
+    assert "ERROR" not in result.stdout
+
+
+def test_every_scenario_declares_trigger_and_need_examples() -> None:
+    for persona in PERSONAS.all():
+        for scenario in persona.scenarios:
+            assert len(scenario.trigger_examples) >= 5, scenario.id
+            assert len(scenario.need_examples) >= 5, scenario.id
+
+
+def test_the_shipped_reader_model_matches_the_code_and_is_small() -> None:
+    scorer.reset_cache()
+    model = scorer.load_model()
+    assert model is not None
+    assert set(model.skills) == set(Skill)
+    raw = json.loads(scorer.MODEL_FILE.read_text(encoding="utf-8"))
+    assert raw["training"]["train_items"] > 500  # trained on the train split (and refit with dev)
+    models = ROOT / "evaluators" / "models"
+    total = sum(p.stat().st_size for p in models.rglob("*") if p.is_file())
+    assert total <= 50 * 1024 * 1024
