@@ -49,7 +49,8 @@ REPEAT_RATIO = 88  # rapidfuzz ratio to an earlier trainee turn at which a turn 
 REPEAT_SIMILARITY = 0.93  # or sentence-embedding similarity
 UNGROUNDED_CAP = 2  # sympathy, validation, apology, values about nobody in particular
 HEARING = (Skill.EMPATHY, Skill.PARAPHRASE, Skill.VALIDATION)
-_GROUNDED_SKILLS = (Skill.EMPATHY, Skill.PARAPHRASE, Skill.VALIDATION, Skill.APOLOGY, Skill.VALUES)
+# Stock talk about nobody in particular caps these (paraphrase has its own tests: frame, copy, distortion).
+_GROUNDED_SKILLS = (Skill.EMPATHY, Skill.VALIDATION, Skill.APOLOGY, Skill.VALUES)
 _WH_START = re.compile(
     r"^(what|why|how|when|where|which|who|is|are|was|were|do|does|did|can|could|will|would|should|have|has)\b"
 )
@@ -321,7 +322,6 @@ def _cap(
 
 
 _UNGROUNDED = {
-    Skill.PARAPHRASE: "Nothing of what they actually told you is said back: a frame alone is not a restatement.",
     Skill.EMPATHY: "Sympathy about nobody in particular: nothing in it is about what happened to them.",
     Skill.VALIDATION: "A stock line: it does not say why their reaction makes sense for what happened to them.",
     Skill.APOLOGY: "Which mistake? The apology names nothing of what went wrong for them.",
