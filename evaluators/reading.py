@@ -84,6 +84,11 @@ def read(text: str, context: TurnContext) -> TurnSignals:
     story = [*context.customer_said, *context.facts]
     established = bool(context.trainee_said) and ground(context.trainee_said[-1], story).grounded
     _cap(levels, out, turn, grounding, accused, walls, established=established)
+    if Flag.JUMPS_TO_SOLUTION in out.flags and any(levels[s] >= 3 for s in (*HEARING, Skill.APOLOGY)):
+        # The scorers see the listening the phrase rules missed: then the fix did not come first.
+        out.flags.remove(Flag.JUMPS_TO_SOLUTION)
+        out.notes.pop(Flag.JUMPS_TO_SOLUTION.value, None)
+        out.evidence.pop(Flag.JUMPS_TO_SOLUTION.value, None)
     for skill, level in levels.items():
         if level >= 2 or (skill is Skill.PLAIN_LANGUAGE and turn.word_count >= 1):
             out.skills[skill] = level
