@@ -105,8 +105,9 @@ def _skill_score(skill: Skill, session: _Session, flags: list[Flag]) -> SkillSco
     shown = [r for r in session.reads if skill in r.signals.skills]
     graded = [r for r in session.reads if not r.skipped and not r.signals.not_graded]
     if skill is Skill.PLAIN_LANGUAGE and shown:
-        mean = sum(r.signals.skills[skill] for r in shown) / len(shown)
-        score = int(mean + 0.5)
+        # A line said again is no clearer the second time: it counts at most 2.
+        levels_shown = [min(r.signals.skills[skill], 2) if r.signals.repeated else r.signals.skills[skill] for r in shown]
+        score = int(sum(levels_shown) / len(levels_shown) + 0.5)
     else:
         # The whole conversation, not its best moment: the best turn, pulled towards the turns'
         # mean (a repeated line scores 1 the second time, so repetition drags it down).

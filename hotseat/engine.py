@@ -34,7 +34,13 @@ def mood_note(change: MoodChange, signals: TurnSignals) -> str:
     if key == "not_graded":
         return signals.not_graded or "Not graded: English only."
     direction = "calmer" if change.delta_anger < 0 else "angrier" if change.delta_anger > 0 else "no change"
-    return f"{direction.capitalize()}: {why}"
+    note = f"{direction.capitalize()}: {why}"
+    # Say the other side too, so the note agrees with a customer who reacts to it ("Calmer: ... but ...").
+    opposite = next((k for k, e in change.reasons[1:] if (e > 0) != (_effect > 0) and e != 0), None)
+    if opposite is not None and direction != "no change":
+        other = signals.notes.get(opposite) or _REASONS.get(opposite) or opposite.replace("_", " ")
+        note = f"{note.rstrip('.')}; but {other[0].lower()}{other[1:]}"
+    return note
 
 
 _REASONS = {

@@ -222,3 +222,15 @@ def test_no_customer_line_repeats_verbatim_in_a_session(tmp_path: Path) -> None:
         engine.say(session, f"Can you tell me more about part {i} of what happened with the booking number {i}?")
     said = session.customer_lines()
     assert len(said) == len(set(said))
+
+
+def test_the_note_names_both_sides_when_a_turn_calms_and_stings(tmp_path: Path) -> None:
+    engine = make_engine(tmp_path)
+    session = engine.start("transaction-not-relationship", "bank-overdraft-fees", Difficulty.CALM)
+    engine.say(
+        session,
+        "I'm sorry we charged you $140 in fees after fourteen years without one overdraft; that was our mistake. "
+        "While you're here, would you like to upgrade to our premium account?",
+    )
+    note = session.turns[-2].note or ""
+    assert "; but " in note  # a restatement calmed them, the policy wall stung: the note says both
