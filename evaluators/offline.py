@@ -106,7 +106,7 @@ def _skill_score(skill: Skill, session: _Session, flags: list[Flag]) -> SkillSco
     graded = [r for r in session.reads if not r.skipped and not r.signals.not_graded]
     if skill is Skill.PLAIN_LANGUAGE and shown:
         # A line said again is no clearer the second time: it counts at most 2.
-        levels_shown = [min(r.signals.skills[skill], 2) if r.signals.repeated else r.signals.skills[skill] for r in shown]
+        levels_shown = [min(r.signals.skills[skill], 2 if r.signals.repeated else 5) for r in shown]
         score = int(sum(levels_shown) / len(levels_shown) + 0.5)
     else:
         # The whole conversation, not its best moment: the best turn, pulled towards the turns'
