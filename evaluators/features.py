@@ -229,24 +229,19 @@ def build(
 def example_similarity(turn: ParsedTurn, examples: Sequence[str]) -> float:
     """Best meaning match of a sentence of the turn to an example utterance that it also shares a
     specific word with (the tablet, the flag, the fee): a match by meaning *and* by subject."""
-    return best_example(turn, examples)[0]
-
-
-def best_example(turn: ParsedTurn, examples: Sequence[str]) -> tuple[float, int | None]:
-    """(similarity, index) of the example utterance the turn matches best by meaning and subject."""
     if not examples or not turn.sentences or not embeddings.model_available():
-        return 0.0, None
+        return 0.0
     units = [s for s in dict.fromkeys(turn.sentences) if specific_stems(s)]
     if not units:
-        return 0.0, None
+        return 0.0
     sims = embeddings.similarity(units, list(examples))
-    best, at = 0.0, None
+    best = 0.0
     for i, unit in enumerate(units):
         mine = specific_stems(unit)
         for j, example in enumerate(examples):
             if sims[i, j] > best and mine & specific_stems(example):
-                best, at = float(sims[i, j]), j
-    return best, at
+                best = float(sims[i, j])
+    return best
 
 
 __all__ = [

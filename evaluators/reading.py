@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 from rapidfuzz import fuzz
@@ -102,8 +101,6 @@ def read(text: str, context: TurnContext) -> TurnSignals:
     out.meets_need = out.meets_need and not (out.flags and set(out.flags) - {Flag.JUMPS_TO_SOLUTION, Flag.DOUBLESPEAK})
     hearing = any(out.skills.get(s, 1) >= 3 for s in HEARING)
     out.triggered = trigger_sim >= TRIGGER_MATCH and trigger_sim > need_sim + 0.03 and not hearing
-    if out.triggered:
-        _flags_of_trigger(out, a, context)
     _session_checks(out, turn, context)
     return out
 
@@ -164,25 +161,6 @@ def analyse(text: str, context: TurnContext, *, with_features: bool | None = Non
         )
         a.x = features.build(turn, evidence, turn.customer)
     return a
-
-
-def _flags_of_trigger(out: TurnSignals, a: Analysis, context: TurnContext) -> None:
-    """A turn close to one of the scenario's trigger examples commits the fault that example commits."""
-    _sim, index = features.best_example(a.turn, context.triggers)
-    if index is None:
-        return
-    example = context.triggers[index]
-    for flag in _example_flags(example):
-        if flag not in out.flags and flag is not Flag.JUMPS_TO_SOLUTION:
-            out.flags.append(flag)
-            out.notes[flag.value] = f'Close to what sets this customer off ("{example}").'
-            out.evidence[flag.value] = _best_sentence(a.turn)
-
-
-@lru_cache(maxsize=1024)
-def _example_flags(example: str) -> tuple[Flag, ...]:
-    """The precise rules' flags on a trigger example, read on its own."""
-    return tuple(analyse(example, TurnContext(), with_features=False).out.flags)
 
 
 def _rule_findings(turn: ParsedTurn, out: TurnSignals) -> dict[Skill, Finding]:
