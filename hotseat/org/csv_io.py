@@ -23,16 +23,11 @@ from hotseat.org.reviews import load_reviews
 from hotseat.org.scores import latest_evaluations, skill_scores
 from hotseat.storage import Store
 from hotseat.storage.schema import AssignmentRow, CohortMemberRow, SessionRow, UserRow
+from hotseat.text import safe_cell
 
 IMPORT_COLUMNS = ("username", "display_name", "role", "password")
 MAX_IMPORT_ROWS = 2000
 MAX_ERRORS_SHOWN = 10
-
-
-def safe_cell(value: object) -> str:
-    """A cell a spreadsheet will not run as a formula (text starting with = + - @ gets a leading quote)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _csv(header: Iterable[str], rows: Iterable[Iterable[object]]) -> str:
