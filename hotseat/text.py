@@ -35,18 +35,38 @@ def read_cell(cell: str) -> str:
     return cell[1:] if cell.startswith("'") else cell
 
 
-# Markdown: every ASCII punctuation character and the characters of autolinks (":" "/" "@" ".")
-# are written as numeric character references. A reference is never Markdown syntax, so nothing
-# the user typed becomes a link, an image, HTML or emphasis, and no backslash is ever visible.
-_MARKDOWN_ESCAPED = set("\\`*_{}[]()#+-.!|<>~$&:/@=\"'%;^?")
+# Markdown: the characters that can start markup are written as numeric character references
+# (`&#42;` for `*`). A reference is never Markdown syntax, so nothing typed becomes a link, an image,
+# HTML, maths, a directive or formatting, and, unlike a backslash escape, it never shows inside a
+# GitHub-style autolink. Characters that only matter at the start of a line, or before a letter,
+# are escaped only there, so an export stays readable.
+_ALWAYS = re.compile(r"[\\`*_{}\[\]<>|~$&@]")
+_IN_CONTEXT = re.compile(
+    r":(?=\S)"  # http:// and Streamlit's :emoji: and :red[...] directives
+    r"|(?<=www)\.|(?<=WWW)\."  # www. autolinks
+    r"|^( *)([#>+=-]|\d+[.)])",  # headings, quotes, lists, setext underlines, ordered lists
+    re.MULTILINE,
+)
+
+
+def _reference(ch: str) -> str:
+    return f"&#{ord(ch)};"
+
+
+def _in_context(match: re.Match[str]) -> str:
+    if match.group(2) is None:
+        return _reference(match.group())
+    spaces, marker = match.group(1), match.group(2)
+    return "&#160;" * len(spaces) + "".join(ch if ch.isdigit() else _reference(ch) for ch in marker)
 
 
 def markdown_text(text: str, *, hard_breaks: bool = True) -> str:
-    """Markdown that renders as exactly `text`: no links, images, HTML or formatting.
+    """Markdown that renders as exactly `text`: no links, images, HTML, maths or formatting.
 
     With `hard_breaks`, each newline stays a line break (two trailing spaces).
     """
-    escaped = "".join(f"&#{ord(ch)};" if ch in _MARKDOWN_ESCAPED else ch for ch in clean_text(text))
+    escaped = _ALWAYS.sub(lambda m: _reference(m.group()), clean_text(text))
+    escaped = _IN_CONTEXT.sub(_in_context, escaped)
     # Leading spaces would make an indented code block; keep them as non-breaking spaces.
     lines = [re.sub(r"^ +", lambda m: "&#160;" * len(m.group()), line) for line in escaped.split("\n")]
     return ("  \n" if hard_breaks else "\n").join(lines)

@@ -9,13 +9,12 @@ import streamlit as st
 from hotseat.mood import MoodState
 from hotseat.personas import Scenario
 from hotseat.practice import PracticeSession
-
-_MARKDOWN_SPECIALS = set("\\`*_{}[]()#+-.!|<>~$")
+from hotseat.text import markdown_text
 
 
 def as_text(text: str) -> str:
-    """Escape Markdown so user text is shown exactly as typed, never rendered."""
-    return "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in text).replace("\n", "  \n")
+    """Markdown showing user text exactly as typed: no links, images, HTML or formatting (see markdown_text)."""
+    return markdown_text(text)
 
 
 ENDING_TEXT = {
