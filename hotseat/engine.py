@@ -21,6 +21,7 @@ from hotseat.prompts import PromptLibrary
 from hotseat.providers.base import ChatModel
 from hotseat.settings import Settings
 from hotseat.storage import Store
+from hotseat.text import clean_text
 
 
 def mood_note(change: MoodChange, signals: TurnSignals) -> str:
@@ -96,8 +97,8 @@ class PracticeEngine:
         return persona, persona.scenario(session.scenario_id)
 
     def validate_message(self, text: str) -> str:
-        """The trainee's text, stripped; raises InputError if empty or too long."""
-        cleaned = text.strip()
+        """The trainee's text without control characters, stripped; raises InputError if empty or too long."""
+        cleaned = clean_text(text).strip()
         if not cleaned:
             raise InputError("Your message is empty.", hint="Type what you would say to the customer.")
         limit = self.settings.max_message_chars

@@ -16,12 +16,37 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+from hotseat.text import clean_text
 
 
 def utcnow() -> datetime:
     """Now, timezone-aware UTC."""
     return datetime.now(UTC)
+
+
+class CleanString(TypeDecorator[str]):
+    """VARCHAR whose values lose control characters on the way in (see hotseat.text.clean_text).
+
+    Every text column uses it or CleanText: the one place NUL and friends are removed, so SQLite
+    and PostgreSQL (which refuses NUL) store the same thing, whichever code path wrote it.
+    """
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return clean_text(value) if isinstance(value, str) else value
+
+
+class CleanText(CleanString):
+    """TEXT whose values lose control characters on the way in."""
+
+    impl = Text
+    cache_ok = True
 
 
 class Base(DeclarativeBase):
@@ -34,10 +59,10 @@ class UserRow(Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    username: Mapped[str] = mapped_column(String(120), unique=True)
-    display_name: Mapped[str] = mapped_column(String(200), default="")
-    role: Mapped[str] = mapped_column(String(20), default="trainee")
-    password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    username: Mapped[str] = mapped_column(CleanString(120), unique=True)
+    display_name: Mapped[str] = mapped_column(CleanString(200), default="")
+    role: Mapped[str] = mapped_column(CleanString(20), default="trainee")
+    password_hash: Mapped[str | None] = mapped_column(CleanString(255), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -46,13 +71,13 @@ class SessionRow(Base):
 
     __tablename__ = "sessions"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    id: Mapped[str] = mapped_column(CleanString(36), primary_key=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True, index=True)
-    persona_id: Mapped[str] = mapped_column(String(120))
-    scenario_id: Mapped[str] = mapped_column(String(120))
-    difficulty: Mapped[str] = mapped_column(String(20))
-    provider: Mapped[str] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(20), default="active")
+    persona_id: Mapped[str] = mapped_column(CleanString(120))
+    scenario_id: Mapped[str] = mapped_column(CleanString(120))
+    difficulty: Mapped[str] = mapped_column(CleanString(20))
+    provider: Mapped[str] = mapped_column(CleanString(200))
+    status: Mapped[str] = mapped_column(CleanString(20), default="active")
     assisted: Mapped[bool] = mapped_column(Boolean, default=False)
     parent_id: Mapped[str | None] = mapped_column(ForeignKey("sessions.id"), nullable=True)
     branched_at: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -70,8 +95,8 @@ class TurnRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), index=True)
     idx: Mapped[int] = mapped_column(Integer)
-    role: Mapped[str] = mapped_column(String(20))  # customer | trainee
-    text: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(CleanString(20))  # customer | trainee
+    text: Mapped[str] = mapped_column(CleanText)
     meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # signals, mood, tokens
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -83,7 +108,7 @@ class EvaluationRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), index=True)
-    evaluator: Mapped[str] = mapped_column(String(200))
+    evaluator: Mapped[str] = mapped_column(CleanString(200))
     result: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -95,8 +120,8 @@ class CohortRow(Base):
     __tablename__ = "cohorts"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    join_code: Mapped[str] = mapped_column(String(32), unique=True)  # normalised: upper case, no dashes
+    name: Mapped[str] = mapped_column(CleanString(200))
+    join_code: Mapped[str] = mapped_column(CleanString(32), unique=True)  # normalised: upper case, no dashes
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -113,7 +138,7 @@ class CohortMemberRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    role: Mapped[str] = mapped_column(String(20))
+    role: Mapped[str] = mapped_column(CleanString(20))
     joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -125,10 +150,10 @@ class AssignmentRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
-    title: Mapped[str] = mapped_column(String(200))
-    persona_id: Mapped[str] = mapped_column(String(120))
-    scenario_id: Mapped[str] = mapped_column(String(120))
-    difficulty: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(CleanString(200))
+    persona_id: Mapped[str] = mapped_column(CleanString(120))
+    scenario_id: Mapped[str] = mapped_column(CleanString(120))
+    difficulty: Mapped[str] = mapped_column(CleanString(20))
     due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     attempts_counted: Mapped[int] = mapped_column(Integer, default=1)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
@@ -157,7 +182,7 @@ class ReviewRow(Base):
     session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), index=True)
     grader_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluations.id"))
-    comment: Mapped[str] = mapped_column(Text, default="")
+    comment: Mapped[str] = mapped_column(CleanText, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -173,7 +198,7 @@ class ReviewScoreRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
-    skill: Mapped[str] = mapped_column(String(40))
+    skill: Mapped[str] = mapped_column(CleanString(40))
     evaluator_score: Mapped[int] = mapped_column(Integer)
     grader_score: Mapped[int] = mapped_column(Integer)
-    comment: Mapped[str] = mapped_column(Text, default="")
+    comment: Mapped[str] = mapped_column(CleanText, default="")
