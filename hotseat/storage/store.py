@@ -112,9 +112,19 @@ class Store:
 
     def append_turn(self, session_id: str, turn: Turn) -> None:
         """Store one new turn; a turn already stored at that position raises ConflictError."""
+        self.record_turn(session_id, turn, None)
+
+    def record_turn(self, session_id: str, turn: Turn, session: PracticeSession | None) -> None:
+        """Store one new turn and, in the same transaction, `session`'s state after it (all or nothing).
+
+        A turn already stored at that position raises ConflictError and changes nothing.
+        """
         try:
             with self._tx() as db:
                 db.add(self._turn_row(session_id, turn))
+                if session is not None:
+                    db.flush()  # the turn first: a conflict must not touch the session row
+                    self._write_state(db, session)
         except IntegrityError as exc:
             raise ConflictError(
                 f"Turn {turn.index} of session {session_id} was already saved (another tab?).",
@@ -132,12 +142,15 @@ class Store:
     def save_state(self, session: PracticeSession) -> None:
         """Persist the session's status, mood, usage and summary."""
         with self._tx() as db:
-            row = db.get(SessionRow, session.id)
-            if row is None:
-                raise NotFoundError(f"Session {session.id} does not exist.")
-            row.status = session.status
-            row.assisted = session.assisted
-            row.state = self._state_of(session)
+            self._write_state(db, session)
+
+    def _write_state(self, db: Session, session: PracticeSession) -> None:
+        row = db.get(SessionRow, session.id)
+        if row is None:
+            raise NotFoundError(f"Session {session.id} does not exist.")
+        row.status = session.status
+        row.assisted = session.assisted
+        row.state = self._state_of(session)
 
     def load_session(self, session_id: str, *, user_id: int | None = None) -> PracticeSession:
         """A session with its turns; with `user_id`, only if it belongs to that user."""
