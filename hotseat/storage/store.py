@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotseat.errors import ConflictError, NotFoundError, StorageError
@@ -20,6 +20,18 @@ from hotseat.storage import migrate
 from hotseat.storage.schema import EvaluationRow, SessionRow, TurnRow, UserRow
 
 LOCAL_USER = "local"
+UNAVAILABLE_HINT = (
+    "Nothing you typed is lost: try again in a moment. If it persists, check DATABASE_URL and that the "
+    "server is running (or HOTSEAT_DATA_DIR for the default SQLite file: it must be writable and not full)."
+)
+
+
+def unavailable(exc: BaseException, url: str | None = None) -> StorageError:
+    """One clear StorageError for a database that cannot be reached or written (no driver traceback)."""
+    orig = getattr(exc, "orig", None) or exc
+    detail = (str(orig).strip().splitlines() or [type(orig).__name__])[0][:200]
+    where = f" at {make_url(url).render_as_string(hide_password=True)}" if url else ""
+    return StorageError(f"The database{where} is unavailable ({detail}).", hint=UNAVAILABLE_HINT)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -53,23 +65,21 @@ class Store:
     @classmethod
     def open(cls, url: str, *, migrate_now: bool = True) -> Store:
         """Connect to `url` and bring its schema up to date."""
-        engine = make_engine(url)
-        if migrate_now:
-            try:
+        try:
+            engine = make_engine(url)
+            if migrate_now:
                 migrate.upgrade(engine)
-            except OperationalError as exc:
-                safe = make_url(url).render_as_string(hide_password=True)
-                raise StorageError(
-                    f"Cannot open the database at {safe}: {exc.orig}.",
-                    hint="Check DATABASE_URL (or HOTSEAT_DATA_DIR for the default SQLite file) "
-                    "and that the server is running.",
-                ) from exc
+        except (OperationalError, InterfaceError, OSError) as exc:
+            raise unavailable(exc, url) from exc
         return cls(engine)
 
     @contextmanager
     def _tx(self) -> Iterator[Session]:
-        with self._sessions.begin() as db:
-            yield db
+        try:
+            with self._sessions.begin() as db:
+                yield db
+        except (OperationalError, InterfaceError) as exc:  # down, unreachable, read-only or full
+            raise unavailable(exc) from exc
 
     # -- users ------------------------------------------------------------------------------
     def local_user_id(self) -> int:

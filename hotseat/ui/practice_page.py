@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from hotseat.errors import HotseatError, InputError, ProviderError
+from hotseat.errors import HotseatError, ProviderError, StorageError
 from hotseat.personas import Difficulty
 from hotseat.practice import PracticeSession
 from hotseat.services import Services
@@ -29,6 +29,8 @@ def _current_session(svc: Services, state: UiState) -> PracticeSession | None:
         return None
     try:
         return svc.engine.load(state.session_id, user_id=current_actor(svc).id)
+    except StorageError:
+        raise  # the database is unavailable: the session is kept, the app says so (app.py)
     except HotseatError:
         st.warning("That session no longer exists; start a new one.")
         remember_session(state, None)
@@ -117,11 +119,8 @@ def _conversation(svc: Services, state: UiState, session: PracticeSession) -> No
         return
     try:
         svc.engine.submit(session, text, hint_used=state.hint_pending)
-    except InputError as exc:
+    except HotseatError as exc:  # refused, or the database is unavailable: the text is kept either way
         state.refused_text = text if text.strip() else None
-        state.error = exc.user_message()
-        st.rerun()
-    except HotseatError as exc:
         state.error = exc.user_message()
         st.rerun()
     state.error = state.refused_text = state.hint = None

@@ -75,6 +75,19 @@ def show_flash() -> None:
     state.flash.clear()
 
 
+def show_unavailable(exc: HotseatError) -> None:
+    """The page shown while the database is unavailable: one message, and what the trainee typed, kept."""
+    state = ui_state()
+    draft = st.session_state.get("chat")  # the message sent in the run that met the outage, if any
+    if isinstance(draft, str) and draft.strip():
+        state.refused_text = draft
+    st.error(exc.user_message())
+    if state.refused_text:
+        st.text_area("Your message (not sent yet: copy it, or send it again when the database is back)",
+                     state.refused_text, key="unsent_text")  # fmt: skip
+    st.button("Try again", key="retry_database", type="primary")
+
+
 def sso_identity() -> tuple[str, str] | None:
     """(username, display name) of a user signed in with `st.login` (OIDC); None when not, or not set up."""
     try:
