@@ -301,6 +301,49 @@ def admin_create(
     out.print(f"Admin [bold]{admin.username}[/bold] created: sign in to the app with it.", highlight=False)
 
 
+@admin_app.command("unlock")
+def admin_unlock(username: Annotated[str, typer.Argument(help="The locked account's username.")]) -> None:
+    """Unlock an account locked after too many failed sign-ins (and clear its back-off)."""
+    import getpass
+
+    from hotseat.org.signin import unlock
+    from hotseat.services import build_services
+
+    unlock(build_services().store, username, by=f"cli:{getpass.getuser()}")
+    out.print(f"{escape(username.strip().lower())} is unlocked.", highlight=False)
+
+
+@admin_app.command("allow-sso")
+def admin_allow_sso(username: Annotated[str, typer.Argument(help="The account's username (its email).")]) -> None:
+    """Let single sign-on with this verified email claim this password account (link it on first sign-in)."""
+    from hotseat.org.accounts import allow_sso_link
+    from hotseat.services import build_services
+
+    actor = allow_sso_link(build_services().store, username)
+    out.print(
+        f"{escape(actor.username)} will be linked to the single sign-on identity that first signs in with that "
+        "verified email.",
+        highlight=False,
+    )
+
+
+@admin_app.command("sign-ins")
+def admin_sign_ins(
+    user: Annotated[str | None, typer.Option("--user", "-u", help="Only this username.")] = None,
+    limit: Annotated[int, typer.Option(help="How many, newest first.")] = 50,
+) -> None:
+    """The sign-in log: every attempt, its client and outcome (ok, failed, throttled, locked, unlocked)."""
+    from hotseat.org.signin import sign_in_log
+    from hotseat.services import build_services
+
+    for e in sign_in_log(build_services().store, username=user, limit=limit):
+        out.print(
+            f"{e.at:%Y-%m-%d %H:%M:%S}  {e.outcome:<9}  {e.method:<8}  {e.username}  {e.client}  {e.detail}".rstrip(),
+            highlight=False,
+            markup=False,
+        )
+
+
 def main() -> None:
     """Entry point of the `hotseat` console script."""
     app()

@@ -129,7 +129,7 @@ def grade_cohort_command(
             raise InputError("--batch-api and --offline contradict each other.", hint="Choose one.")
         settings = load_settings()
         store = Store.open(settings.resolved_database_url())
-        actor = authenticate(store, user, password)
+        actor = authenticate(store, user, password, client="cli")
         model = None if offline else default_model_factory()
         if model is not None and rate_limit:
             model = RateLimitedModel(model, RateLimiter(rate_limit))

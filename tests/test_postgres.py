@@ -113,7 +113,7 @@ def test_migrations_go_up_down_and_up_and_match_the_orm(pg_url: str) -> None:
         assert set(inspect(engine).get_table_names()) == {"alembic_version"}
         migrate.upgrade(engine)
         with engine.connect() as conn:
-            assert MigrationContext.configure(conn).get_current_revision() == "0002"
+            assert MigrationContext.configure(conn).get_current_revision() == "0003"
     finally:
         engine.dispose()
 

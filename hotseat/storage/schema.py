@@ -11,10 +11,12 @@ from sqlalchemy import (
     CheckConstraint,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -64,6 +66,41 @@ class UserRow(Base):
     role: Mapped[str] = mapped_column(CleanString(20), default="trainee")
     password_hash: Mapped[str | None] = mapped_column(CleanString(255), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # An admin allowed single sign-on with this username as its verified email to claim the account (0003).
+    sso_link_allowed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class IdentityRow(Base):
+    """A single sign-on identity (issuer + subject, never an email) linked to an account (migration 0003)."""
+
+    __tablename__ = "identities"
+    __table_args__ = (UniqueConstraint("issuer", "subject", name="uq_identity_issuer_subject"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    issuer: Mapped[str] = mapped_column(CleanString(500))
+    subject: Mapped[str] = mapped_column(CleanString(255))
+    email: Mapped[str | None] = mapped_column(CleanString(320), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SignInEventRow(Base):
+    """One sign-in attempt (or an unlock): the audit log, and what back-off and lockout are computed from."""
+
+    __tablename__ = "sign_in_events"
+    __table_args__ = (
+        Index("ix_sign_in_events_username_at", "username", "at"),
+        Index("ix_sign_in_events_client_at", "client", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    username: Mapped[str] = mapped_column(CleanString(120))  # as normalised, even if no such account exists
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    client: Mapped[str] = mapped_column(CleanString(100))  # the browser's address, or "cli"
+    method: Mapped[str] = mapped_column(CleanString(20))  # password | sso | admin
+    outcome: Mapped[str] = mapped_column(CleanString(20))  # ok | failed | throttled | locked | refused | unlocked
+    detail: Mapped[str] = mapped_column(CleanString(200), default="", server_default="")
 
 
 class SessionRow(Base):
