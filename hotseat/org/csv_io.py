@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from evaluators.skills import Skill
-from hotseat.errors import AccessDenied, InputError
-from hotseat.org.access import current_user, is_cohort_grader, require_role
+from hotseat.errors import InputError
+from hotseat.org.access import current_user, require_cohort_grader, require_role
 from hotseat.org.accounts import Actor, Role, check_password, hash_password, normalise_username
 from hotseat.org.assignments import assignment_of, attempts_by_trainee
 from hotseat.org.cohorts import cohort_row
@@ -47,9 +47,7 @@ def export_sessions_csv(store: Store, actor: Actor, cohort_id: int) -> str:
     """One row per attempt: who, which assignment, status, the evaluator's and the graders' mean scores."""
     with store.transaction() as db:
         user = current_user(db, actor)
-        cohort = cohort_row(db, cohort_id)
-        if not is_cohort_grader(db, user, cohort_id):
-            raise AccessDenied("Only the cohort's graders and admins can export it.")
+        cohort = require_cohort_grader(db, user, cohort_id, doing="export it")
         assignments = {
             r.id: assignment_of(r)
             for r in db.scalars(select(AssignmentRow).where(AssignmentRow.cohort_id == cohort_id))
