@@ -65,15 +65,20 @@ app = typer.Typer(
 
 @app.command()
 def personas(as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False) -> None:
-    """List and validate the personas and their scenarios."""
+    """List and validate the personas and their scenarios (and check the prompt files)."""
     from hotseat.personas import PersonaLibrary
+    from hotseat.prompts import PromptLibrary
     from hotseat.settings import load_settings
 
-    library = PersonaLibrary(load_settings().personas_dir)
+    settings = load_settings()
+    loaded, broken_personas = PersonaLibrary(settings.personas_dir).load_all()
+    broken: list[HotseatError] = list(broken_personas)
     try:
-        loaded = library.all()
+        PromptLibrary(settings.prompts_dir).check()
     except HotseatError as exc:
-        raise _fail(exc) from exc
+        broken.append(exc)
+    for problem in broken:  # each broken file is reported; the others are listed as usual
+        err.print(f"[red]Error:[/red] {escape(problem.user_message())}", highlight=False, soft_wrap=True)
     if as_json:
         data = [
             {
@@ -85,11 +90,13 @@ def personas(as_json: Annotated[bool, typer.Option("--json", help="Print as JSON
             for p in loaded
         ]
         print(json.dumps(data, indent=2))
-        return
-    for p in loaded:
-        out.print(f"[bold]{p.id}[/bold] — {p.title}", highlight=False)
-        for s in p.scenarios:
-            out.print(f"    {s.id}: {s.title} ({s.industry})", highlight=False)
+    else:
+        for p in loaded:
+            out.print(f"[bold]{p.id}[/bold] — {escape(p.title)}", highlight=False)
+            for s in p.scenarios:
+                out.print(f"    {s.id}: {escape(s.title)} ({escape(s.industry)})", highlight=False)
+    if broken:
+        raise typer.Exit(code=1)
 
 
 @app.command()

@@ -138,7 +138,7 @@ def _assignments(svc: Services, actor: Actor, cohort: Cohort) -> None:
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     st.markdown("**New assignment**")
     try:
-        personas = sorted(svc.personas.all(), key=lambda p: (p.loyalty_killer, p.id))
+        personas = sorted(svc.personas.load_all()[0], key=lambda p: (p.loyalty_killer, p.id))
     except HotseatError as exc:
         st.error(exc.user_message())
         return

@@ -41,10 +41,15 @@ def _sidebar(svc: Services, state: UiState, session: PracticeSession | None) -> 
     with st.sidebar:
         st.caption(f"Customer played by: {svc.provider_label}")
         try:
-            personas = sorted(svc.personas.all(), key=lambda p: (p.loyalty_killer, p.id))
-        except HotseatError as exc:
+            usable, broken = svc.personas.load_all()
+        except HotseatError as exc:  # the folder itself is missing
             st.error(exc.user_message())
             return
+        for problem in broken:  # one broken file is shown and left out; the others stay usable
+            st.error(problem.user_message(), icon="⚠️")
+        if not usable:
+            return
+        personas = sorted(usable, key=lambda p: (p.loyalty_killer, p.id))
         titles = {p.id: f"{p.loyalty_killer}. {p.title}" for p in personas}
         persona_id = st.selectbox("Customer", list(titles), format_func=titles.__getitem__, key="pick_persona")
         persona = svc.personas.get(persona_id)
@@ -71,7 +76,11 @@ def _welcome(svc: Services) -> None:
         "Practise the conversations that lose customers. Pick a customer and a scenario on the left, "
         "then talk them round: listen first, restate what you heard, own what went wrong, and offer choices."
     )
-    for persona in sorted(svc.personas.all(), key=lambda p: (p.loyalty_killer, p.id)):
+    try:
+        usable, _broken = svc.personas.load_all()  # the broken ones are reported in the sidebar
+    except HotseatError:
+        usable = []
+    for persona in sorted(usable, key=lambda p: (p.loyalty_killer, p.id)):
         with st.container(border=True):
             st.markdown(f"**{persona.loyalty_killer}. {persona.title}**")
             st.caption(persona.summary)
