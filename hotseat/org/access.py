@@ -1,7 +1,8 @@
 """Who may see what. A trainee sees their own sessions; a grader, the sessions of the cohorts they grade.
 
 A session another user may not see is reported exactly like a session that does not exist.
-Admins see every session that belongs to a cohort, plus their own; free practice stays private.
+Admins see every session that belongs to a cohort, plus their own; free practice stays private (in the app:
+the CLI is an operator tool, see README).
 """
 
 from __future__ import annotations
