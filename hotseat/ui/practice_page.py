@@ -22,6 +22,7 @@ def render() -> None:
         _welcome(svc)
         return
     _conversation(svc, state, session)
+    components.rendered_marker(session)
 
 
 def _current_session(svc: Services, state: UiState) -> PracticeSession | None:
