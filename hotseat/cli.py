@@ -27,7 +27,8 @@ out = Console()
 
 
 def _fail(exc: HotseatError) -> typer.Exit:
-    err.print(f"[red]Error:[/red] {exc.user_message()}", highlight=False, markup=True, soft_wrap=True)
+    # The message may quote what the user typed: escape it, so "[/x]" is shown, not read as rich markup.
+    err.print(f"[red]Error:[/red] {escape(exc.user_message())}", highlight=False, soft_wrap=True)
     return typer.Exit(code=2)
 
 
@@ -148,6 +149,11 @@ def chat(
                     text = _prompt("You: ", to_stderr=as_json)
                 except EOFError:
                     break
+                except KeyboardInterrupt:
+                    err.print(
+                        f"\nStopped. Continue with: hotseat chat --resume {session.id}", markup=False, highlight=False
+                    )
+                    raise typer.Exit(code=130) from None
             try:
                 turn = engine.submit(session, text)
             except StorageError:

@@ -130,3 +130,19 @@ def test_the_cli_is_an_operator_tool_that_sees_every_users_sessions(tmp_path: Pa
 
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     assert "The command line is an operator's tool" in readme
+
+
+def test_user_text_in_an_error_is_printed_not_read_as_markup() -> None:
+    result = runner.invoke(app, ["export", "[/x] [bold]"])
+    assert result.exit_code == 2, result.output
+    assert "No session '[/x] [bold]'" in result.output
+
+
+def test_ctrl_c_in_an_interactive_chat_says_how_to_resume(monkeypatch: pytest.MonkeyPatch) -> None:
+    def interrupted(_prompt: str = "") -> str:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("builtins.input", interrupted)
+    result = runner.invoke(app, ["chat", "-p", "policy-over-problem"])
+    assert result.exit_code == 130
+    assert "hotseat chat --resume" in result.output and "Traceback" not in result.output
