@@ -68,3 +68,24 @@ def test_a_reply_lost_to_an_outage_can_be_fetched_again(at: AppTest, monkeypatch
     at.button(key="retry_reply").click().run()
     assert not at.exception
     assert [m.name for m in at.chat_message] == ["assistant", "user", "assistant"]
+
+
+@pytest.mark.parametrize("page", ["practice", "history", "progress", "account"])
+def test_database_down_when_the_app_starts_is_one_message_on_every_page(
+    page: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from test_app_cohorts import _goto
+
+    from hotseat.ui.state import services
+
+    monkeypatch.setenv("DATABASE_URL", DOWN)
+    services.clear()
+    at = AppTest.from_file(APP, default_timeout=30)
+    at = _goto(at, page)
+    assert not at.exception, at.exception
+    assert len(at.error) == 1, [e.value for e in at.error]
+    assert at.error[0].value.startswith(
+        "The database at postgresql+psycopg://hotseat@127.0.0.1:1/hotseat is unavailable"
+    )
+    assert "Traceback" not in at.error[0].value
+    services.clear()

@@ -7,12 +7,14 @@ from typing import Any
 
 import pytest
 from helpers_engine import make_engine
+from helpers_org import any_db_url
 from sqlalchemy import event
 
 from hotseat.practice import PracticeSession
 from hotseat.providers.fake import FakeChatModel
 from hotseat.storage.store import Store
 
+__all__ = ["any_db_url"]
 PERSONA = "policy-over-problem"
 LINE = "I'm sorry, that should never have happened. What happened exactly?"
 
@@ -27,8 +29,8 @@ def _commits(store: Store) -> list[int]:
     return count
 
 
-def test_a_turn_and_its_state_are_one_transaction(tmp_path: Path) -> None:
-    engine = make_engine(tmp_path, FakeChatModel(default="Go on, then."), provider="openai")
+def test_a_turn_and_its_state_are_one_transaction(any_db_url: str, tmp_path: Path) -> None:
+    engine = make_engine(tmp_path, FakeChatModel(default="Go on, then."), provider="openai", database_url=any_db_url)
     session = engine.start(PERSONA)
     commits = _commits(engine.store)
     engine.submit(session, LINE)
@@ -38,9 +40,9 @@ def test_a_turn_and_its_state_are_one_transaction(tmp_path: Path) -> None:
 
 
 def test_a_crash_while_writing_the_state_leaves_no_turn_without_its_mood(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    any_db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    engine = make_engine(tmp_path)
+    engine = make_engine(tmp_path, database_url=any_db_url)
     session = engine.start(PERSONA)
 
     def crash(_session: PracticeSession) -> dict[str, Any]:
