@@ -68,3 +68,27 @@ def test_chat_shows_a_trainee_link_or_image_as_text() -> None:
     shown = at.chat_message[1].markdown[0].value
     assert "![" not in shown and "://" not in shown and "\\" not in shown
     assert _visible(RENDER.render(shown)).strip() == HOSTILE[0]
+
+
+@pytest.mark.server
+def test_a_streamed_llm_reply_is_shown_as_text_too(openai_env: object) -> None:
+    """A customer model talked into writing Markdown (an image, a link) has it shown as text.
+
+    (The page after the reply is checked; the streaming itself now goes through the same escaping,
+    which AppTest cannot observe mid-run.)
+    """
+    from support.openai_server import OpenAIServer
+
+    from hotseat.ui.state import services
+
+    assert isinstance(openai_env, OpenAIServer)
+    openai_env.enqueue("Fine. ![pixel](http://evil.example/p.png) see [this](javascript:alert(1))")
+    services.clear()
+    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=30)
+    at.run()
+    at.button(key="start").click().run()
+    at.chat_input(key="chat").set_value("What happened?").run()
+    assert not at.exception, at.exception
+    reply = at.chat_message[2].markdown[1].value
+    assert "![" not in reply and "](" not in reply and "://" not in reply
+    services.clear()

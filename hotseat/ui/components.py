@@ -54,7 +54,7 @@ def transcript(session: PracticeSession, customer_name: str, *, on_retry: Callab
             with st.chat_message("user"):
                 st.markdown(as_text(turn.text))
                 if turn.note:
-                    st.caption(turn.note)
+                    st.caption(as_text(turn.note))  # it can quote the trainee
                 if on_retry is not None and st.button(
                     "↩ Try again from here", key=f"retry_from_{session.id}_{turn.index}", type="tertiary"
                 ):

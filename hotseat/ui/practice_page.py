@@ -138,7 +138,7 @@ def _conversation(svc: Services, state: UiState, session: PracticeSession) -> No
     with st.chat_message("user"):
         st.markdown(components.as_text(session.turns[-1].text))
         if session.turns[-1].note:
-            st.caption(session.turns[-1].note)
+            st.caption(components.as_text(session.turns[-1].note))
     _stream_reply(svc, state, session, scenario.customer.name)
     st.rerun()
 
@@ -148,7 +148,10 @@ def _stream_reply(svc: Services, state: UiState, session: PracticeSession, name:
         st.markdown(f"**{name}**")
         try:
             if svc.engine.customer.streams:
-                st.write_stream(svc.engine.respond(session))
+                shown, text = st.empty(), ""
+                for chunk in svc.engine.respond(session):  # streamed as text, like the stored reply
+                    text += chunk
+                    shown.markdown(components.as_text(text))
             else:
                 st.markdown(components.as_text(svc.engine.reply_text(session)))
             state.error = None
@@ -166,7 +169,7 @@ def _coach(svc: Services, state: UiState, session: PracticeSession) -> None:
         state.hint = coach_hint(session, persona, scenario, model=model)
         state.hint_pending = True
     if state.hint and state.hint_pending:
-        st.info(state.hint, icon="💡")
+        st.info(components.as_text(state.hint), icon="💡")
 
 
 def _try_again(svc: Services, state: UiState, session: PracticeSession, index: int) -> None:
