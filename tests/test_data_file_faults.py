@@ -100,6 +100,10 @@ def test_a_broken_prompt_file_is_reported_when_the_cli_and_the_app_start(
     assert result.exit_code == 2
     assert "customer_state.yaml" in result.output and "moood" in result.output
     assert runner.invoke(app, ["personas"]).exit_code == 1
+    transcripts = tmp_path / "in.jsonl"
+    transcripts.write_text('{"id": "t", "turns": [{"role": "trainee", "text": "Sorry."}]}\n', encoding="utf-8")
+    graded = runner.invoke(app, ["grade", str(transcripts), "--offline"])
+    assert graded.exit_code == 2 and "customer_state.yaml" in graded.output and not graded.stdout.strip()
 
     services.clear()
     at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=30)
