@@ -94,7 +94,7 @@ def run(trainees: int = 50, turns: int = 10, database_url: str | None = None) ->
         assignment = create_assignment(store, admin, cohort.id, personas=personas, persona_id=persona_id)
         people = []
         for i in range(trainees):
-            trainee = accounts.identity_actor(store, f"trainee-{i:03d}")
+            trainee = accounts.identity_actor(store, accounts.SsoIdentity("load-test", f"trainee-{i:03d}"))
             join_cohort(store, trainee, cohort.join_code or "")
             people.append(trainee)
         warm = new_engine()  # load the reader's models and the tokenizer once, outside the timing

@@ -5,36 +5,81 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+from rich.text import Text
+from sqlalchemy.exc import SQLAlchemyError
+from typer.core import TyperGroup
 
 from hotseat.cli_grade import register as register_grade
-from hotseat.errors import HotseatError
+from hotseat.errors import HotseatError, NotFoundError, ProviderError, StorageError
 from hotseat.personas import Difficulty
 
-app = typer.Typer(help="Hotseat: practise hard customer conversations.", no_args_is_help=True, add_completion=False)
+if TYPE_CHECKING:
+    from hotseat.engine import PracticeEngine
+    from hotseat.practice import PracticeSession
+
 err = Console(stderr=True)
 out = Console()
 
 
 def _fail(exc: HotseatError) -> typer.Exit:
-    err.print(f"[red]Error:[/red] {exc.user_message()}", highlight=False)
+    # The message may quote what the user typed: escape it, so "[/x]" is shown, not read as rich markup.
+    err.print(f"[red]Error:[/red] {escape(exc.user_message())}", highlight=False, soft_wrap=True)
     return typer.Exit(code=2)
+
+
+def as_hotseat_error(exc: Exception) -> HotseatError:
+    """A HotseatError for any failure a command can meet: its own, the database's, or the file system's."""
+    if isinstance(exc, HotseatError):
+        return exc
+    if isinstance(exc, SQLAlchemyError):
+        from hotseat.storage.store import unavailable
+
+        return unavailable(exc)
+    if isinstance(exc, OSError):
+        where = f" {exc.filename}" if exc.filename else ""
+        return StorageError(
+            f"Cannot read or write{where}: {exc.strerror or exc}.",
+            hint="Check that HOTSEAT_DATA_DIR (default ./.hotseat) is writable and the disk is not full.",
+        )
+    raise exc
+
+
+class _Commands(TyperGroup):
+    """Every command (and sub-command) ends in one clear message, never a traceback, for expected failures."""
+
+    def invoke(self, ctx: Any) -> Any:  # typer's vendored click.Context
+        try:
+            return super().invoke(ctx)
+        except (HotseatError, SQLAlchemyError, OSError) as exc:
+            raise _fail(as_hotseat_error(exc)) from exc
+
+
+app = typer.Typer(
+    cls=_Commands, help="Hotseat: practise hard customer conversations.", no_args_is_help=True, add_completion=False
+)
 
 
 @app.command()
 def personas(as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False) -> None:
-    """List and validate the personas and their scenarios."""
+    """List and validate the personas and their scenarios (and check the prompt files)."""
     from hotseat.personas import PersonaLibrary
+    from hotseat.prompts import PromptLibrary
     from hotseat.settings import load_settings
 
-    library = PersonaLibrary(load_settings().personas_dir)
+    settings = load_settings()
+    loaded, broken_personas = PersonaLibrary(settings.personas_dir).load_all()
+    broken: list[HotseatError] = list(broken_personas)
     try:
-        loaded = library.all()
+        PromptLibrary(settings.prompts_dir).check()
     except HotseatError as exc:
-        raise _fail(exc) from exc
+        broken.append(exc)
+    for problem in broken:  # each broken file is reported; the others are listed as usual
+        err.print(f"[red]Error:[/red] {escape(problem.user_message())}", highlight=False, soft_wrap=True)
     if as_json:
         data = [
             {
@@ -46,86 +91,153 @@ def personas(as_json: Annotated[bool, typer.Option("--json", help="Print as JSON
             for p in loaded
         ]
         print(json.dumps(data, indent=2))
-        return
-    for p in loaded:
-        out.print(f"[bold]{p.id}[/bold] — {p.title}", highlight=False)
-        for s in p.scenarios:
-            out.print(f"    {s.id}: {s.title} ({s.industry})", highlight=False)
+    else:
+        for p in loaded:
+            out.print(f"[bold]{p.id}[/bold] — {escape(p.title)}", highlight=False)
+            for s in p.scenarios:
+                out.print(f"    {s.id}: {escape(s.title)} ({escape(s.industry)})", highlight=False)
+    if broken:
+        raise typer.Exit(code=1)
 
 
 @app.command()
 def chat(
-    persona: Annotated[str, typer.Option("--persona", "-p", help="Persona id (see `hotseat personas`).")],
+    persona: Annotated[str | None, typer.Option("--persona", "-p", help="Persona id (see `hotseat personas`).")] = None,
     scenario: Annotated[str | None, typer.Option("--scenario", "-s", help="Scenario id.")] = None,
     difficulty: Annotated[Difficulty, typer.Option("--difficulty", "-d")] = Difficulty.UPSET,
     script: Annotated[Path | None, typer.Option("--script", help="Trainee lines, one per line.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the whole session as JSON.")] = False,
+    resume: Annotated[
+        str | None,
+        typer.Option("--resume", metavar="SESSION", help="Continue a stored session (a lost reply is fetched again)."),
+    ] = None,
 ) -> None:
     """Practise in the terminal (same engine as the app)."""
     from hotseat.export import session_to_json
     from hotseat.services import build_services
 
-    try:
-        services = build_services()
-        engine = services.engine
+    if (persona is None) == (resume is None):
+        raise typer.BadParameter("give --persona to start a session, or --resume SESSION to continue one")
+    lines = _script_lines(script) if script else None
+    services = build_services()
+    engine = services.engine
+    if resume is not None:
+        session = engine.load(resume)
+    else:
+        assert persona is not None
         session = engine.start(persona, scenario, difficulty, user_id=services.store.local_user_id())
-        _, scen = engine.persona_and_scenario(session)
-        name = scen.customer.name
-        if not as_json:
-            out.print(f"[dim]{services.provider_label} · session {session.id}[/dim]", highlight=False)
-            out.print(f"[bold]{name}:[/bold] {session.turns[0].text}", highlight=False)
-        lines = _script_lines(script) if script else None
+    _, scen = engine.persona_and_scenario(session)
+    name = scen.customer.name
+    refused = 0
+    if not as_json:
+        out.print(f"[dim]{services.provider_label} · session {session.id}[/dim]", highlight=False)
+        for turn in session.turns:
+            who = f"[bold]{name}:[/bold]" if turn.role == "customer" else "[bold cyan]You:[/bold cyan]"
+            out.print(who, _plain(turn.text), highlight=False)
+    try:
+        if session.awaiting_reply:  # the reply to the last turn was lost (crash, outage): fetch it again
+            _reply(engine, session, name, None, as_json)
         while not session.ended:
             if lines is not None:
                 if not lines:
                     break
-                text = lines.pop(0)
+                number, text = lines.pop(0)
                 if not as_json:
-                    out.print(f"[bold cyan]You:[/bold cyan] {text}", highlight=False)
+                    out.print("[bold cyan]You:[/bold cyan]", _plain(text), highlight=False)
             else:
                 try:
-                    text = input("You: ")
+                    text = _prompt("You: ", to_stderr=as_json)
                 except EOFError:
                     break
+                except KeyboardInterrupt:
+                    err.print(
+                        f"\nStopped. Continue with: hotseat chat --resume {session.id}", markup=False, highlight=False
+                    )
+                    raise typer.Exit(code=130) from None
             try:
                 turn = engine.submit(session, text)
+            except StorageError:
+                raise
             except HotseatError as exc:
-                if lines is not None:
-                    raise
-                err.print(f"[yellow]{exc.user_message()}[/yellow]", highlight=False)
+                if lines is not None:  # a bad script line is reported and skipped; the run goes on
+                    refused += 1
+                    err.print(f"script line {number}: skipped: {exc.message}", markup=False, highlight=False)
+                else:
+                    err.print(exc.message, markup=False, highlight=False, style="yellow")
                 continue
-            reply = engine.reply_text(session)
-            if not as_json:
-                if turn.note:
-                    out.print(f"  [dim]{turn.note} · anger {session.mood.anger:.1f}/10[/dim]", highlight=False)
-                out.print(f"[bold]{name}:[/bold] {reply}", highlight=False)
-        if as_json:
-            print(session_to_json(session))
-        elif session.ended:
-            out.print(f"[bold]Ending:[/bold] {session.status.replace('_', ' ')}", highlight=False)
+            _reply(engine, session, name, turn.note, as_json)
     except HotseatError as exc:
+        if isinstance(exc, StorageError | ProviderError):
+            err.print(
+                f"Session {session.id} is saved up to the last stored turn. "
+                f"Continue it with: hotseat chat --resume {session.id}",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
         raise _fail(exc) from exc
+    if as_json:
+        print(session_to_json(session))
+    elif session.ended:
+        out.print(f"[bold]Ending:[/bold] {session.status.replace('_', ' ')}", highlight=False)
+    if refused:
+        raise typer.Exit(code=1)
 
 
-def _script_lines(path: Path) -> list[str]:
+def _plain(text: str) -> Text:
+    return Text(text)  # printed as typed: never read as rich markup
+
+
+def _prompt(label: str, *, to_stderr: bool) -> str:
+    """Read one line; with --json the prompt goes to stderr so stdout stays pure JSON."""
+    if not to_stderr:
+        return input(label)
+    sys.stderr.write(label)
+    sys.stderr.flush()
+    return input()
+
+
+def _reply(engine: PracticeEngine, session: PracticeSession, name: str, note: str | None, as_json: bool) -> None:
+    reply = engine.reply_text(session)
+    if not as_json:
+        if note:
+            out.print(f"  [dim]{escape(note)} · anger {session.mood.anger:.1f}/10[/dim]", highlight=False)
+        out.print(f"[bold]{name}:[/bold]", _plain(reply), highlight=False)
+
+
+def _script_lines(path: Path) -> list[tuple[int, str]]:
     try:
-        raw = path.read_text(encoding="utf-8")
+        raw = path.read_text(encoding="utf-8", errors="replace")
     except OSError as exc:
         raise typer.BadParameter(f"cannot read {path}: {exc.strerror}") from exc
-    return [line.strip() for line in raw.splitlines() if line.strip()]
+    return [(n, line.strip()) for n, line in enumerate(raw.splitlines(), start=1) if line.strip()]
 
 
 @app.command()
-def sessions(limit: Annotated[int, typer.Option(help="How many to list.")] = 20) -> None:
-    """List stored sessions, newest first."""
-    from hotseat.services import build_services
+def sessions(
+    limit: Annotated[int, typer.Option(help="How many to list.")] = 20,
+    user: Annotated[str | None, typer.Option("--user", "-u", help="Only this user's sessions.")] = None,
+) -> None:
+    """List stored sessions of every user, newest first (an operator's view: see README, Command line)."""
+    from sqlalchemy import select
 
-    services = build_services()
-    for s in services.store.list_sessions(limit=limit):
+    from hotseat.services import build_services
+    from hotseat.storage.schema import UserRow
+
+    store = build_services().store
+    with store.transaction() as db:
+        owners = {row.id: row.username for row in db.scalars(select(UserRow))}
+    user_id = None
+    if user is not None:
+        user_id = next((i for i, name in owners.items() if name == user.strip().lower()), None)
+        if user_id is None:
+            raise NotFoundError(f"No user {user!r}.", hint="Usernames are listed in the app's Cohorts page.")
+    for s in store.list_sessions(user_id=user_id, limit=limit):
         out.print(
-            f"{s.id}  {s.created_at:%Y-%m-%d %H:%M}  {s.persona_id}/{s.scenario_id}  "
-            f"{len(s.trainee_turns())} turns  {s.status}",
+            f"{s.id}  {s.created_at:%Y-%m-%d %H:%M}  {owners.get(s.user_id or -1, '-')}  "
+            f"{s.persona_id}/{s.scenario_id}  {len(s.trainee_turns())} turns  {s.status}",
             highlight=False,
+            markup=False,
         )
 
 
@@ -200,6 +312,49 @@ def admin_create(
     except HotseatError as exc:
         raise _fail(exc) from exc
     out.print(f"Admin [bold]{admin.username}[/bold] created: sign in to the app with it.", highlight=False)
+
+
+@admin_app.command("unlock")
+def admin_unlock(username: Annotated[str, typer.Argument(help="The locked account's username.")]) -> None:
+    """Unlock an account locked after too many failed sign-ins (and clear its back-off)."""
+    import getpass
+
+    from hotseat.org.signin import unlock
+    from hotseat.services import build_services
+
+    unlock(build_services().store, username, by=f"cli:{getpass.getuser()}")
+    out.print(f"{escape(username.strip().lower())} is unlocked.", highlight=False)
+
+
+@admin_app.command("allow-sso")
+def admin_allow_sso(username: Annotated[str, typer.Argument(help="The account's username (its email).")]) -> None:
+    """Let single sign-on with this verified email claim this password account (link it on first sign-in)."""
+    from hotseat.org.accounts import allow_sso_link
+    from hotseat.services import build_services
+
+    actor = allow_sso_link(build_services().store, username)
+    out.print(
+        f"{escape(actor.username)} will be linked to the single sign-on identity that first signs in with that "
+        "verified email.",
+        highlight=False,
+    )
+
+
+@admin_app.command("sign-ins")
+def admin_sign_ins(
+    user: Annotated[str | None, typer.Option("--user", "-u", help="Only this username.")] = None,
+    limit: Annotated[int, typer.Option(help="How many, newest first.")] = 50,
+) -> None:
+    """The sign-in log: every attempt, its client and outcome (ok, failed, throttled, locked, unlocked)."""
+    from hotseat.org.signin import sign_in_log
+    from hotseat.services import build_services
+
+    for e in sign_in_log(build_services().store, username=user, limit=limit):
+        out.print(
+            f"{e.at:%Y-%m-%d %H:%M:%S}  {e.outcome:<9}  {e.method:<8}  {e.username}  {e.client}  {e.detail}".rstrip(),
+            highlight=False,
+            markup=False,
+        )
 
 
 def main() -> None:

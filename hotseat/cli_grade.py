@@ -26,6 +26,14 @@ PollIntervalOption = Annotated[
 BatchIdOption = Annotated[str | None, typer.Option("--batch-id", help="Collect this batch instead of submitting one.")]
 
 
+def check_prompts() -> None:
+    """Check the prompt files before any grading starts (PromptError names each broken one)."""
+    from hotseat.prompts import PromptLibrary
+    from hotseat.settings import load_settings
+
+    PromptLibrary(load_settings().prompts_dir).check()
+
+
 def default_model_factory() -> ChatModel | None:
     """The configured judge model, or None when no LLM is configured (grading is then offline)."""
     from hotseat.providers.factory import build_judge_model
@@ -69,6 +77,7 @@ def grade_command(
         rate_limit=rate_limit,
     )  # fmt: skip
     try:
+        check_prompts()
         if batch_api or batch_id:
             report = _grade_with_batch(options, poll_interval, batch_id, console)
         else:
@@ -127,9 +136,10 @@ def grade_cohort_command(
     try:
         if offline and (batch_api or batch_id):
             raise InputError("--batch-api and --offline contradict each other.", hint="Choose one.")
+        check_prompts()
         settings = load_settings()
         store = Store.open(settings.resolved_database_url())
-        actor = authenticate(store, user, password)
+        actor = authenticate(store, user, password, client="cli")
         model = None if offline else default_model_factory()
         if model is not None and rate_limit:
             model = RateLimitedModel(model, RateLimiter(rate_limit))

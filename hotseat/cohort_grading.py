@@ -15,10 +15,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from evaluators.results import Evaluation
-from hotseat.errors import AccessDenied, ConfigError, HotseatError
-from hotseat.org.access import is_cohort_grader, require_role
+from hotseat.errors import ConfigError, HotseatError
+from hotseat.org.access import require_cohort_grader, require_role
 from hotseat.org.accounts import Actor, Role
-from hotseat.org.cohorts import cohort_row
 from hotseat.org.scores import evaluation_of, latest_evaluations
 from hotseat.practice import PracticeSession
 from hotseat.storage import Store
@@ -92,11 +91,7 @@ def cohort_work(store: Store, actor: Actor, cohort_id: int) -> CohortWork:
     """The cohort's finished, linked sessions not yet graded (oldest first); AccessDenied unless admin or its grader."""
     with store.transaction() as db:
         user = require_role(db, actor, Role.GRADER, Role.ADMIN, doing="grade a cohort")
-        cohort = cohort_row(db, cohort_id)
-        if not is_cohort_grader(db, user, cohort_id):
-            raise AccessDenied(
-                f"You do not grade the cohort '{cohort.name}'.", hint="Ask an admin to add you as one of its graders."
-            )
+        cohort = require_cohort_grader(db, user, cohort_id, doing="grade it")
         name = cohort.name
         rows = db.execute(
             select(SessionRow.id, SessionRow.status, AssignmentSessionRow.submitted_at)

@@ -14,7 +14,7 @@ from hotseat.mood import Ending, MoodChange
 from hotseat.personas import Difficulty, Persona, Scenario
 from hotseat.practice import PracticeSession
 from hotseat.prompt_window import CustomerPromptBuilder
-from hotseat.providers.base import ChatModel
+from hotseat.providers.base import ChatModel, record_prompt_tokens
 
 
 @dataclass(frozen=True)
@@ -167,6 +167,7 @@ class LLMCustomer:
         request.session.summary = prompt.summary
         request.session.summarised_through = prompt.summarised_through
         self.last_prompt_tokens = prompt.tokens
+        record_prompt_tokens(prompt.tokens)  # per reply: last_prompt_tokens is shared by every user
         if self.model.can_stream:
             yield from self.model.stream(prompt.messages)
         else:

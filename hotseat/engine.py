@@ -18,9 +18,10 @@ from hotseat.personas import Difficulty, Persona, PersonaLibrary, Scenario
 from hotseat.practice import PracticeSession, Turn
 from hotseat.prompt_window import CustomerPromptBuilder
 from hotseat.prompts import PromptLibrary
-from hotseat.providers.base import ChatModel
+from hotseat.providers.base import ChatModel, UsageMeter, metered
 from hotseat.settings import Settings
 from hotseat.storage import Store
+from hotseat.text import clean_text
 
 
 def mood_note(change: MoodChange, signals: TurnSignals) -> str:
@@ -113,8 +114,8 @@ class PracticeEngine:
         return persona, persona.scenario(session.scenario_id)
 
     def validate_message(self, text: str) -> str:
-        """The trainee's text, stripped; raises InputError if empty or too long."""
-        cleaned = text.strip()
+        """The trainee's text without control characters, stripped; raises InputError if empty or too long."""
+        cleaned = clean_text(text).strip()
         if not cleaned:
             raise InputError("Your message is empty.", hint="Type what you would say to the customer.")
         limit = self.settings.max_message_chars
@@ -157,16 +158,16 @@ class PracticeEngine:
             note=mood_note(change, signals),
             hint_used=hint_used,
         )
+        after = session.model_copy(
+            update={"turns": [*session.turns, turn], "mood": change.after, "assisted": session.assisted or hint_used}
+        )
         try:
-            self.store.append_turn(session.id, turn)
+            self.store.record_turn(session.id, turn, after)  # the turn and its state: one transaction
         except ConflictError:
             fresh = self.load(session.id)
             session.__dict__.update(fresh.__dict__)
             raise
-        session.turns.append(turn)
-        session.mood = change.after
-        session.assisted = session.assisted or hint_used
-        self.store.save_state(session)
+        session.__dict__.update(after.__dict__)
         return turn
 
     def respond(self, session: PracticeSession) -> Iterator[str]:
@@ -188,7 +189,8 @@ class PracticeEngine:
             ending=ending,
         )
         chunks: list[str] = []
-        for chunk in self.customer.reply(request):
+        meter = UsageMeter()  # this reply's own usage: never read back from the shared model
+        for chunk in metered(self.customer.reply(request), meter):
             chunks.append(chunk)
             yield chunk
         text = "".join(chunks).strip() or "…"
@@ -197,16 +199,14 @@ class PracticeEngine:
             role="customer",
             text=text,
             mood=session.mood,
-            prompt_tokens=getattr(self.customer, "last_prompt_tokens", None),
+            prompt_tokens=meter.prompt_tokens,
         )
-        self.store.append_turn(session.id, reply)
-        session.turns.append(reply)
+        update: dict[str, object] = {"turns": [*session.turns, reply], "usage": session.usage + meter.usage}
         if ending is not None:
-            session.status = ending.value  # type: ignore[assignment]
-        usage = getattr(getattr(self.customer, "model", None), "last_usage", None)
-        if usage is not None:
-            session.usage = session.usage + usage
-        self.store.save_state(session)
+            update["status"] = ending.value
+        after = session.model_copy(update=update)
+        self.store.record_turn(session.id, reply, after)  # the reply and its state: one transaction
+        session.__dict__.update(after.__dict__)
 
     def reply_text(self, session: PracticeSession) -> str:
         """The customer's whole reply (for the CLI and tests)."""

@@ -77,3 +77,15 @@ class AuthenticationError(HotseatError):
 
 class DuplicateError(HotseatError):
     """Something that may be done once was done again (a second review of a session by one grader...)."""
+
+
+class SignInThrottled(AuthenticationError):
+    """Too many failed sign-ins lately (from this account or this client): wait before trying again."""
+
+    def __init__(self, message: str, *, hint: str | None = None, retry_after_s: float = 0.0) -> None:
+        super().__init__(message, hint=hint)
+        self.retry_after_s = retry_after_s
+
+
+class AccountLocked(AuthenticationError):
+    """Too many failed sign-ins in a row: only an admin can unlock the account."""

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from hotseat.practice import PracticeSession
+from hotseat.text import markdown_text
 
 
 def session_to_dict(session: PracticeSession) -> dict[str, Any]:
@@ -45,26 +46,29 @@ def session_to_json(session: PracticeSession) -> str:
 
 
 def _quote_block(text: str) -> str:
-    return "\n".join("> " + line if line else ">" for line in text.splitlines())
+    lines = [markdown_text(line, hard_breaks=False) for line in text.splitlines()]
+    return "\n".join("> " + line + "  " if line else ">" for line in lines)
 
 
 def session_to_markdown(session: PracticeSession, *, customer_name: str = "Customer") -> str:
-    """The session as a readable Markdown transcript."""
+    """The session as a readable Markdown transcript; everything typed is escaped, so nothing in it renders."""
+    md = markdown_text
     lines = [
-        f"# Hotseat session {session.id}",
+        f"# Hotseat session {md(session.id)}",
         "",
-        f"- Persona: `{session.persona_id}` — scenario `{session.scenario_id}`, difficulty {session.difficulty.value}",
-        f"- Played by: {session.provider}",
+        f"- Persona: {md(session.persona_id)} — scenario {md(session.scenario_id)}, "
+        f"difficulty {session.difficulty.value}",
+        f"- Played by: {md(session.provider)}",
         f"- Outcome: {session.status.replace('_', ' ')}" + (" (assisted)" if session.assisted else ""),
         "",
     ]
     for turn in session.turns:
         who = customer_name if turn.role == "customer" else "You"
-        lines.append(f"**{who}:**")
+        lines.append(f"**{md(who)}:**")
         lines.append("")
         lines.append(_quote_block(turn.text))
         if turn.role == "trainee" and turn.note:
             lines.append("")
-            lines.append(f"*{turn.note}*")
+            lines.append(f"*{md(turn.note)}*")
         lines.append("")
     return "\n".join(lines)

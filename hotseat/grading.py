@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
 import json
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections import deque
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TextIO
+from typing import IO, Any, TextIO
 
 from pydantic import BaseModel, ValidationError
 from rich.console import Console
@@ -34,8 +36,10 @@ from rich.progress import (
 from evaluators.results import Evaluation, SkillScore, TurnGrade
 from evaluators.skills import Flag, Skill
 from evaluators.transcript import Transcript
+from hotseat.datafiles import closest
 from hotseat.errors import HotseatError, InputError
 from hotseat.providers.base import ChatMessage, ChatModel, Usage
+from hotseat.text import read_cell, safe_cell
 
 MAX_TURNS = 400
 MAX_TURN_CHARS = 20_000
@@ -75,7 +79,7 @@ def parse_transcript_line(line: str) -> Transcript:
     try:
         raw = json.loads(line)
     except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON: {exc.msg} at column {exc.colno}.", hint=hint) from exc
+        raise InputError(f"invalid JSON: {exc.msg} (column {exc.colno}).", hint=hint) from exc
     except (ValueError, RecursionError) as exc:
         raise InputError("invalid JSON: nested too deeply or unreadable.", hint=hint) from exc
     if not isinstance(raw, dict):
@@ -155,7 +159,8 @@ def csv_row(transcript_id: str, evaluation: Evaluation) -> list[str]:
     """One spreadsheet row: id, evaluator, a score per skill, flags (;-separated), fallback reason."""
     scores = [str(evaluation.score(s).score) for s in Skill]
     flags = ";".join(f.value for f in evaluation.flags)
-    return [transcript_id, evaluation.evaluator, *scores, flags, evaluation.fallback_reason or ""]
+    cells = [transcript_id, evaluation.evaluator, *scores, flags, evaluation.fallback_reason or ""]
+    return [safe_cell(cell) for cell in cells]
 
 
 class ResultWriter:
@@ -192,7 +197,7 @@ def graded_ids(path: Path, fmt: OutputFormat) -> set[str]:
     done: set[str] = set()
     with path.open(encoding="utf-8", newline="") as fh:
         if fmt is OutputFormat.CSV:
-            done = {row["id"] for row in csv.DictReader(fh) if row.get("id")}
+            done = {read_cell(row["id"]) for row in csv.DictReader(fh) if row.get("id")}
         else:
             for line in fh:
                 try:
@@ -286,6 +291,7 @@ class GradeReport:
     graded: int = 0
     skipped: int = 0  # already in the output (--resume)
     fallbacks: int = 0  # graded offline because the judge failed
+    unknown_personas: int = 0  # graded, but the persona id is not one of ours
     failures: list[LineFailure] = field(default_factory=list)
     evaluator: str = "offline"
 
@@ -303,12 +309,22 @@ class GradeJob:
     transcript: Transcript
 
 
-def parse_jobs(
-    lines: Sequence[str], skip_ids: set[str], report: GradeReport, on_failure: Callable[[LineFailure], None]
-) -> list[GradeJob]:
-    """The gradable lines (not in `skip_ids`), in order; bad and duplicate lines go to `report` and `on_failure`."""
-    jobs: list[GradeJob] = []
+def iter_jobs(
+    lines: Iterable[str],
+    skip_ids: set[str],
+    report: GradeReport,
+    on_failure: Callable[[LineFailure], None],
+    *,
+    known_personas: Collection[str] | None = None,
+    on_warning: Callable[[LineFailure], None] = lambda warning: None,
+) -> Iterator[GradeJob]:
+    """The gradable lines (not in `skip_ids`), in order, one at a time; bad and duplicate lines go to `report`.
+
+    With `known_personas`, a transcript naming another persona is graded but reported to `on_warning`.
+    Only the ids seen so far are kept, so memory does not grow with the transcripts' size.
+    """
     first_seen: dict[str, int] = {}
+    known = set(known_personas) if known_personas is not None else None
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -325,33 +341,58 @@ def parse_jobs(
                 )
             else:
                 first_seen[transcript.id] = number
+                if known is not None and transcript.persona and transcript.persona not in known:
+                    report.unknown_personas += 1
+                    on_warning(
+                        LineFailure(
+                            number,
+                            f"unknown persona {transcript.persona!r} ({closest(transcript.persona, sorted(known))}); "
+                            "graded anyway.",
+                            transcript.id,
+                        )
+                    )
                 if transcript.id in skip_ids:
                     report.skipped += 1
                 else:
-                    jobs.append(GradeJob(number, transcript))
+                    yield GradeJob(number, transcript)
                 continue
         report.failures.append(failure)
         on_failure(failure)
-    return jobs
+
+
+def parse_jobs(
+    lines: Sequence[str], skip_ids: set[str], report: GradeReport, on_failure: Callable[[LineFailure], None]
+) -> list[GradeJob]:
+    """Every gradable line at once (the Batch API needs them all); see `iter_jobs`."""
+    return list(iter_jobs(lines, skip_ids, report, on_failure))
 
 
 def grade_lines(
-    lines: Sequence[str],
+    lines: Iterable[str],
     writer: ResultWriter,
     grader: Callable[[Transcript], Evaluation],
     *,
     concurrency: int = 1,
     skip_ids: set[str] | None = None,
+    total: int | None = None,
+    known_personas: Collection[str] | None = None,
     on_failure: Callable[[LineFailure], None] = lambda failure: None,
-    on_start: Callable[[int], None] = lambda total: None,
+    on_warning: Callable[[LineFailure], None] = lambda warning: None,
+    on_start: Callable[[int | None], None] = lambda total: None,
     on_done: Callable[[], None] = lambda: None,
 ) -> GradeReport:
-    """Grade every line with `grader` on up to `concurrency` threads, writing results in input order."""
+    """Grade every line with `grader` on up to `concurrency` threads, writing results in input order.
+
+    Lines are read, graded and written as a stream: at most a few transcripts per thread are held
+    at once, so memory stays flat whatever the input's size. `total` (lines) only feeds `on_start`.
+    """
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
     report = GradeReport()
-    jobs = parse_jobs(lines, skip_ids or set(), report, on_failure)
-    on_start(len(jobs))
+    if total is None and isinstance(lines, Sequence):
+        total = sum(1 for line in lines if line.strip())
+    on_start(total)
+    jobs = iter_jobs(lines, skip_ids or set(), report, on_failure, known_personas=known_personas, on_warning=on_warning)
 
     def run(job: GradeJob) -> Evaluation:
         try:
@@ -359,23 +400,31 @@ def grade_lines(
         finally:
             on_done()
 
+    def finish(job: GradeJob, future: Future[Evaluation]) -> None:
+        try:
+            evaluation = future.result()
+        except HotseatError as exc:
+            failure = LineFailure(job.line, f"grading failed: {exc.message}", job.transcript.id)
+        except Exception as exc:  # a detector bug must not sink a 10,000-line batch
+            failure = LineFailure(job.line, f"grading failed: {type(exc).__name__}: {exc}", job.transcript.id)
+        else:
+            writer.write(job.transcript.id, evaluation)
+            report.graded += 1
+            report.fallbacks += evaluation.fallback_reason is not None
+            return
+        report.failures.append(failure)
+        on_failure(failure)
+
+    window = concurrency * 2  # transcripts in flight: enough to keep every thread busy
+    pending: deque[tuple[GradeJob, Future[Evaluation]]] = deque()
     executor = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="grade")
     try:
-        futures: list[Future[Evaluation]] = [executor.submit(run, job) for job in jobs]
-        for job, future in zip(jobs, futures, strict=True):
-            try:
-                evaluation = future.result()
-            except HotseatError as exc:
-                failure = LineFailure(job.line, f"grading failed: {exc.message}", job.transcript.id)
-            except Exception as exc:  # a detector bug must not sink a 10,000-line batch
-                failure = LineFailure(job.line, f"grading failed: {type(exc).__name__}: {exc}", job.transcript.id)
-            else:
-                writer.write(job.transcript.id, evaluation)
-                report.graded += 1
-                report.fallbacks += evaluation.fallback_reason is not None
-                continue
-            report.failures.append(failure)
-            on_failure(failure)
+        for job in jobs:
+            pending.append((job, executor.submit(run, job)))
+            while len(pending) >= window or (pending and pending[0][1].done()):
+                finish(*pending.popleft())
+        while pending:
+            finish(*pending.popleft())
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
     report.failures.sort(key=lambda f: f.line)
@@ -400,13 +449,36 @@ def open_output(
 
 def read_lines(path: Path, *, stdin: TextIO | None = None) -> list[str]:
     """The input's lines ("-" reads stdin), split on newlines only; bad UTF-8 fails on its own line."""
+    return list(iter_lines(path, stdin=stdin))
+
+
+def iter_lines(path: Path, *, stdin: TextIO | None = None) -> Iterator[str]:
+    """The input's lines one at a time, as `read_lines` splits them, without reading the whole input."""
     if str(path) == "-":
         source = stdin if stdin is not None else sys.stdin
-        data = source.buffer.read() if hasattr(source, "buffer") else source.read().encode("utf-8")
-    else:
-        data = path.read_bytes()
-    data = data.removeprefix(codecs.BOM_UTF8)
-    return [chunk.decode("utf-8", errors="surrogateescape") for chunk in data.split(b"\n")]
+        if hasattr(source, "buffer"):
+            yield from _decoded(source.buffer)
+        else:
+            yield from _decoded(io.BytesIO(source.read().encode("utf-8")))
+        return
+    with path.open("rb") as fh:
+        yield from _decoded(fh)
+
+
+def _decoded(stream: IO[bytes]) -> Iterator[str]:
+    first = True
+    for raw in stream:  # binary iteration splits on b"\n" only
+        if first:
+            raw = raw.removeprefix(codecs.BOM_UTF8)
+            first = False
+        yield raw.removesuffix(b"\n").decode("utf-8", errors="surrogateescape")
+
+
+def count_lines(path: Path) -> int | None:
+    """Non-empty lines in a file (for the progress bar), read in blocks; None for stdin."""
+    if str(path) == "-":
+        return None
+    return sum(1 for line in iter_lines(path) if line.strip())
 
 
 def build_grader(
@@ -443,13 +515,14 @@ def grade_file(
     stdout: TextIO,
     console: Console,
     progress: bool = True,
+    personas_dir: Path | None = None,
 ) -> GradeReport:
     """Grade a JSONL file as `hotseat grade` does: progress and failures on `console`, results to out."""
     if options.rate_limit is not None and options.rate_limit <= 0:
         raise InputError("--rate-limit must be a positive number of requests per minute.")
     if options.concurrency < 1:
         raise InputError("--concurrency must be at least 1.")
-    lines = read_lines(options.input_path)
+    total = count_lines(options.input_path)
     grader, evaluator = build_grader(model_factory, offline=options.offline, rate_limit=options.rate_limit)
     if evaluator == "offline" and not options.offline:
         console.print("No LLM judge configured: grading offline (set OPENAI_API_KEY or OPENAI_BASE_URL).")
@@ -469,19 +542,37 @@ def grade_file(
     def report_failure(failure: LineFailure) -> None:
         console.print(f"line {failure.line}: {failure.reason}", markup=False, highlight=False, soft_wrap=True)
 
+    known_personas = persona_ids(personas_dir)
     with open_output(options.out, options.fmt, resume=options.resume, stdout=stdout) as (writer, done), bar:
         report = grade_lines(
-            lines,
+            iter_lines(options.input_path),
             writer,
             grader,
             concurrency=options.concurrency,
             skip_ids=done,
+            total=total,
+            known_personas=known_personas,
             on_failure=report_failure,
+            on_warning=report_failure,
             on_start=lambda total: bar.update(task, total=total),
             on_done=lambda: bar.advance(task),
         )
     report.evaluator = evaluator
     return report
+
+
+def persona_ids(folder: Path | None) -> set[str] | None:
+    """The persona ids in `folder` (default: the configured personas), or None if it cannot be read."""
+    from hotseat.personas import PersonaLibrary
+
+    if folder is None:
+        from hotseat.settings import load_settings
+
+        folder = load_settings().personas_dir
+    try:
+        return set(PersonaLibrary(folder).ids())
+    except HotseatError:
+        return None
 
 
 def summary(report: GradeReport) -> str:
@@ -491,6 +582,8 @@ def summary(report: GradeReport) -> str:
         parts.append(f"{report.fallbacks} fell back to the offline evaluator (see fallback_reason)")
     if report.skipped:
         parts.append(f"skipped {report.skipped} already graded")
+    if report.unknown_personas:
+        parts.append(f"{report.unknown_personas} named an unknown persona")
     if report.failures:
         lines = ", ".join(str(f.line) for f in report.failures[:20])
         more = "…" if len(report.failures) > 20 else ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
+from string import Formatter
 
 from pydantic import Field, field_validator, model_validator
 
@@ -51,11 +52,30 @@ class CustomerProfile(StrictModel):
     background: str = Field(min_length=1)
 
 
+PLACEHOLDERS = ("name", "company", "agent")
+
+
+def check_placeholders(line: str) -> None:
+    """Raise ValueError unless every {placeholder} in `line` is one of PLACEHOLDERS (literal braces: {{ }})."""
+    try:
+        fields = [
+            (field, spec, conversion) for _, field, spec, conversion in Formatter().parse(line) if field is not None
+        ]
+    except ValueError as exc:
+        raise ValueError(f"{line!r}: {exc} (write a literal brace as {{{{ or }}}})") from exc
+    known = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
+    for field, spec, conversion in fields:
+        if field not in PLACEHOLDERS or spec or conversion:
+            written = "{" + field + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+            raise ValueError(f"unknown placeholder {written} in {line!r}; use {known}")
+
+
 class Lines(StrictModel):
     """Lines the embedded scripted customer picks from, by what the trainee just did.
 
     Every key is optional on a scenario (its lines are added to the persona's); the persona
-    must define them all. Lines may use {name}, {company} and {agent} placeholders.
+    must define them all. Lines may use {name}, {company} and {agent} placeholders, checked
+    when the file loads.
     """
 
     felt_heard: list[str] = Field(default_factory=list)
@@ -78,6 +98,16 @@ class Lines(StrictModel):
     won_back: list[str] = Field(default_factory=list)
     walk_away: list[str] = Field(default_factory=list)
     turn_limit: list[str] = Field(default_factory=list)
+
+    @field_validator("*")
+    @classmethod
+    def _known_placeholders(cls, lines: list[str]) -> list[str]:
+        for number, line in enumerate(lines, start=1):
+            try:
+                check_placeholders(line)
+            except ValueError as exc:
+                raise ValueError(f"line {number}: {exc}") from exc
+        return lines
 
     def for_reaction(self, reaction: str) -> list[str]:
         """The lines for one reaction key."""
@@ -203,3 +233,14 @@ class PersonaLibrary:
     def all(self) -> list[Persona]:
         """Every persona, validated (raises on the first broken file)."""
         return [self.get(i) for i in self.ids()]
+
+    def load_all(self) -> tuple[list[Persona], list[PersonaError]]:
+        """Every persona that loads, and the error of each file that does not: one broken file spoils only itself."""
+        usable: list[Persona] = []
+        broken: list[PersonaError] = []
+        for persona_id in self.ids():
+            try:
+                usable.append(self.get(persona_id))
+            except PersonaError as exc:
+                broken.append(exc)
+        return usable, broken

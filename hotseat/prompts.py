@@ -75,6 +75,19 @@ class PromptTemplate(StrictModel):
         return messages
 
 
+# What the code passes to each prompt file it renders: a file may use fewer, never others.
+# Checked when the app and the CLI start (PromptLibrary.check), so a broken file fails there,
+# not after a trainee's turn is stored.
+PROMPT_VARIABLES: dict[str, frozenset[str]] = {
+    "customer": frozenset({"persona", "scenario", "difficulty"}),
+    "customer_state": frozenset({"mood", "note", "ending", "injection"}),
+    "customer_memory": frozenset({"lines", "omitted"}),
+    "coach": frozenset({"persona", "scenario", "turns", "omitted", "mood", "suggestion"}),
+    "judge": frozenset({"rubrics", "turns", "facts", "previous_answer", "problems"}),
+    "structured_output": frozenset({"schema_name", "schema_json"}),
+}
+
+
 class PromptLibrary:
     """Prompt files in a folder, loaded on first use."""
 
@@ -94,3 +107,24 @@ class PromptLibrary:
                 )
             self._cache[name] = load_yaml_model(path, PromptTemplate, PromptError, name=name)
         return self._cache[name]
+
+    def check(self, expected: dict[str, frozenset[str]] | None = None) -> None:
+        """Load every prompt the code renders and check its variables; raise one PromptError naming each problem."""
+        problems: list[str] = []
+        for name, passed in (expected or PROMPT_VARIABLES).items():
+            try:
+                template = self.get(name)
+            except PromptError as exc:
+                problems.append(exc.message)
+                continue
+            extra = sorted(set(template.variables) - passed)
+            if extra:
+                problems.append(
+                    f"{self.folder / (name + '.yaml')}: variables {extra} are declared but Hotseat never passes them "
+                    f"(it passes {sorted(passed)})."
+                )
+        if problems:
+            raise PromptError(
+                "Prompt files are broken:\n" + "\n".join(f"  - {p}" for p in problems),
+                hint="Fix them (or restore them from the repository) and start again.",
+            )

@@ -31,10 +31,11 @@ class Services:
 
 
 def build_services(settings: Settings | None = None) -> Services:
-    """Open the database (migrating it), load persona and prompt folders, pick the provider."""
+    """Check the prompt files, open the database (migrating it), load the persona folder, pick the provider."""
     settings = settings or load_settings()
+    prompts = PromptLibrary(settings.prompts_dir)
+    prompts.check()  # a broken prompt file fails here, at start, not after a trainee's turn is stored
     store = Store.open(settings.resolved_database_url())
     personas = PersonaLibrary(settings.personas_dir)
-    prompts = PromptLibrary(settings.prompts_dir)
     engine = PracticeEngine(settings, store, personas, build_chat_model(settings))
     return Services(settings, store, personas, prompts, engine, describe_provider(settings))

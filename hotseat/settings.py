@@ -60,6 +60,7 @@ class Settings(BaseSettings):
     prompts_dir: Path = PROJECT_ROOT / "prompts"
 
     max_message_chars: int = 2000
+    client_ip_header: str | None = None  # e.g. X-Forwarded-For behind your proxy (sign-in back-off per client)
     prompt_token_budget: int = 2500
     summary_block_turns: int = 6
     turn_limit: int = 16

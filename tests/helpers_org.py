@@ -145,3 +145,20 @@ def fresh_schema(url: str) -> Iterator[str]:
         with admin_engine.connect() as conn:
             conn.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
         admin_engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database URL: a SQLite file, then (marked `postgres`) a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'hotseat.db'}"
+        return
+    from support import require_or_skip
+
+    url = postgres_url()
+    require_or_skip(url is not None, "HOTSEAT_TEST_DATABASE_URL is not set", "HOTSEAT_REQUIRE_POSTGRES")
+    assert url is not None
+    why = postgres_reachable(url)
+    require_or_skip(why is None, f"PostgreSQL is not reachable ({why})", "HOTSEAT_REQUIRE_POSTGRES")
+    with fresh_schema(url) as schema_url:
+        yield schema_url

@@ -131,8 +131,10 @@ def test_change_password_checks_the_current_one(world: World) -> None:
 
 
 def test_an_sso_identity_gets_one_trainee_account_without_a_password(world: World) -> None:
-    first = accounts.identity_actor(world.store, "Frank@Example.com", display_name="Frank")
-    again = accounts.identity_actor(world.store, "frank@example.com")
+    frank = accounts.SsoIdentity("https://login.example.com", "frank-1", "Frank@Example.com", True, "Frank")
+    first = accounts.identity_actor(world.store, frank)
+    again = accounts.identity_actor(world.store, frank)
+    assert first.username == "frank@example.com"
     assert first == again and first.role == Role.TRAINEE
     assert accounts.actor_by_id(world.store, first.id) == first
     with pytest.raises(AuthenticationError):

@@ -296,7 +296,14 @@ def test_admin_dashboard_shows_completion_and_skills(org: Org, submitted: Practi
 def test_single_sign_on_user_maps_to_a_trainee_account(org: Org) -> None:
     """With st.login configured, a signed-in identity becomes (or finds) its account: no code changes."""
     at = AppTest.from_file(APP, default_timeout=30)
-    at.user = {"is_logged_in": True, "email": "Sam@Example.com", "name": "Sam Lee"}
+    at.user = {
+        "is_logged_in": True,
+        "iss": "https://login.example.com",
+        "sub": "sam-1",
+        "email": "Sam@Example.com",
+        "email_verified": True,
+        "name": "Sam Lee",
+    }
     at.run()
     assert not at.exception
     sam = next(u for u in accounts.list_users(org.svc.store, org.admin) if u.username == "sam@example.com")

@@ -16,8 +16,9 @@ from support.browser import (  # the fixtures are imported so pytest finds them 
     RunningApp,
     chromium,
     chromium_page,
+    say_in_chat,
     streamlit_app,
-    type_into_chat,
+    wait_rendered,
 )
 
 __all__ = ["chromium", "streamlit_app"]
@@ -36,20 +37,16 @@ def test_trainee_types_a_message_and_the_customer_answers(
         page.goto(streamlit_app.url)
         page.get_by_role("button", name="Start conversation").click()  # the default customer
 
-        chat_input = page.get_by_test_id("stChatInputTextArea")
-        expect(chat_input).to_be_visible(timeout=UI_TIMEOUT_MS)
-        expect(app_idle).to_have_count(1, timeout=UI_TIMEOUT_MS)  # typing mid-run can be lost
+        assert wait_rendered(page, 1) == "active"  # the opening line, read back and drawn
         messages = page.get_by_test_id("stChatMessage")
-        before = messages.count()
+        expect(messages).to_have_count(1)
         customer = messages.first.inner_text().strip().splitlines()[0]  # the opening line's speaker
 
-        chat_input.fill(message)
-        chat_input.press("Enter")
+        say_in_chat(page, message, 1)
 
-        expect(messages.filter(has_text=message)).to_have_count(1, timeout=UI_TIMEOUT_MS)
-        # the trainee's message and the customer's reply
-        expect(messages).to_have_count(before + 2, timeout=UI_TIMEOUT_MS)
-        expect(app_idle).to_have_count(1, timeout=UI_TIMEOUT_MS)
+        expect(messages.filter(has_text=message)).to_have_count(1)
+        expect(messages).to_have_count(3)  # the opening, the trainee's message and the customer's reply
+        expect(app_idle).to_have_count(1)
         reply = messages.last
         expect(reply).to_contain_text(customer)
         expect(reply).not_to_contain_text(message)
@@ -71,15 +68,14 @@ def test_full_session_through_to_the_debrief(chromium: Path, streamlit_app: Runn
         page.goto(streamlit_app.url)
         page.get_by_role("button", name="Start conversation").click()
         messages = page.get_by_test_id("stChatMessage")
-        chat_input = page.get_by_test_id("stChatInputTextArea")
-        expect(chat_input).to_be_visible(timeout=UI_TIMEOUT_MS)
+        turns, status = 1, wait_rendered(page, 1)
         for line in lines:
-            expect(app_idle).to_have_count(1, timeout=UI_TIMEOUT_MS)
-            before = messages.count()
-            if not type_into_chat(page, line):
+            if status != "active":
                 break  # won back before the script ran out
-            expect(messages).to_have_count(before + 2, timeout=UI_TIMEOUT_MS)
-            expect(app_idle).to_have_count(1, timeout=UI_TIMEOUT_MS)
+            turns, status = say_in_chat(page, line, turns)
+            expect(messages).to_have_count(turns)  # every turn read back is on the page, none missing
+        assert status == "won_back", status
+        expect(app_idle).to_have_count(1)
         expect(page.get_by_text("You won them back.")).to_be_visible(timeout=UI_TIMEOUT_MS)
         charts = page.locator('[data-testid="stVegaLiteChart"], [data-testid="stArrowVegaLiteChart"]')
         charts.first.scroll_into_view_if_needed()

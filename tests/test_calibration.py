@@ -13,7 +13,7 @@ from helpers_org import World, build_world, fast_passwords, fixed_grade
 from sklearn.metrics import cohen_kappa_score
 
 from evaluators.skills import Skill
-from hotseat.errors import AccessDenied
+from hotseat.errors import AccessDenied, NotFoundError
 from hotseat.org import accounts
 from hotseat.org.accounts import Role
 from hotseat.org.calibration import calibrate, calibration_report, quadratic_weighted_kappa
@@ -143,7 +143,7 @@ def test_calibration_over_a_cohorts_reviews(world: World) -> None:
     assert paraphrase.examples[0].evaluator_score == 5 and paraphrase.examples[0].grader_score == 3
     assert calibration_report(world.store, world.admin).reviews == 6
     assert calibration_report(world.store, world.other_grader).reviews == 0
-    with pytest.raises(AccessDenied):
+    with pytest.raises(NotFoundError):
         calibration_report(world.store, world.other_grader, cohort_id=world.cohort.id)
     with pytest.raises(AccessDenied):
         calibration_report(world.store, world.alice)

@@ -276,7 +276,10 @@ def test_render_debrief_under_apptest(tmp_path: Path) -> None:
     assert not at.exception, at.exception
     markdown = "\n".join(m.value for m in at.markdown)
     assert "policy hiding" in markdown and "turn 1" in markdown
-    assert "\\*\\*Final\\*\\*" in markdown and "\\<script\\>" in markdown  # shown as typed, never rendered
+    from hotseat.ui.components import as_text
+
+    assert as_text("**Final**") in markdown and as_text("<script>") in markdown  # shown as typed, never rendered
+    assert "**Final**" not in markdown and "<script>" not in markdown
     assert any("before they felt heard" in w.value for w in at.warning)
     assert len(at.get("vega_lite_chart")) == 2
     assert len(at.get("download_button")) == 3

@@ -23,6 +23,10 @@ def engine(tmp_path: Path) -> Engine:
     return make_engine(f"sqlite:///{tmp_path / 'migrations.db'}")
 
 
+DAY = "2026-01-01 00:00:00"
+SIGN_IN_TABLES = {"identities", "sign_in_events"}
+
+
 def tables(engine: Engine) -> set[str]:
     """The database's tables, without Alembic's own."""
     return set(inspect(engine).get_table_names()) - {"alembic_version"}
@@ -49,8 +53,8 @@ def insert(conn: Connection, table: str, **row: object) -> None:
 
 def test_head_creates_every_table_and_matches_the_orm_schema(engine: Engine) -> None:
     migrate.upgrade(engine)
-    assert revision(engine) == "0002"
-    assert tables(engine) == PRACTICE_TABLES | COHORT_TABLES
+    assert revision(engine) == "0003"
+    assert tables(engine) == PRACTICE_TABLES | COHORT_TABLES | SIGN_IN_TABLES
     assert schema_differences(engine) == []
 
 
@@ -59,7 +63,26 @@ def test_down_to_0001_drops_only_the_cohort_tables_and_up_again_restores_them(en
     migrate.downgrade(engine, "0001")
     assert revision(engine) == "0001" and tables(engine) == PRACTICE_TABLES
     migrate.upgrade(engine)
-    assert tables(engine) == PRACTICE_TABLES | COHORT_TABLES and schema_differences(engine) == []
+    assert tables(engine) == PRACTICE_TABLES | COHORT_TABLES | SIGN_IN_TABLES and schema_differences(engine) == []
+
+
+def test_down_to_0002_drops_the_sign_in_tables_and_the_sso_flag_keeping_users(engine: Engine) -> None:
+    migrate.upgrade(engine)
+    with engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO users (username, display_name, role, created_at) VALUES ('u1', '', 'trainee', :d)"),
+            {"d": DAY},
+        )
+    migrate.downgrade(engine, "0002")
+    assert tables(engine) == PRACTICE_TABLES | COHORT_TABLES
+    assert "sso_link_allowed" not in {c["name"] for c in inspect(engine).get_columns("users")}
+    migrate.upgrade(engine)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT username, sso_link_allowed FROM users WHERE username = 'u1'")).one() == (
+            "u1",
+            0,
+        )
+    assert schema_differences(engine) == []
 
 
 def test_all_the_way_down_and_up(engine: Engine) -> None:
@@ -67,10 +90,7 @@ def test_all_the_way_down_and_up(engine: Engine) -> None:
     migrate.downgrade(engine, "base")
     assert tables(engine) == set() and revision(engine) is None
     migrate.upgrade(engine)
-    assert revision(engine) == "0002"
-
-
-DAY = "2026-01-01 00:00:00"
+    assert revision(engine) == "0003"
 
 
 def test_upgrading_a_0001_database_keeps_its_practice_sessions(engine: Engine) -> None:

@@ -1,7 +1,8 @@
 """Who may see what. A trainee sees their own sessions; a grader, the sessions of the cohorts they grade.
 
 A session another user may not see is reported exactly like a session that does not exist.
-Admins see every session that belongs to a cohort, plus their own; free practice stays private.
+Admins see every session that belongs to a cohort, plus their own; free practice stays private (in the app:
+the CLI is an operator tool, see README).
 """
 
 from __future__ import annotations
@@ -13,7 +14,14 @@ from hotseat.errors import AccessDenied, NotFoundError
 from hotseat.org.accounts import Actor, Role
 from hotseat.practice import PracticeSession
 from hotseat.storage import Store
-from hotseat.storage.schema import AssignmentRow, AssignmentSessionRow, CohortMemberRow, SessionRow, UserRow
+from hotseat.storage.schema import (
+    AssignmentRow,
+    AssignmentSessionRow,
+    CohortMemberRow,
+    CohortRow,
+    SessionRow,
+    UserRow,
+)
 
 
 def current_user(db: Session, actor: Actor) -> UserRow:
@@ -45,6 +53,28 @@ def graded_cohort_ids(db: Session, user_id: int) -> set[int]:
 def is_cohort_grader(db: Session, user: UserRow, cohort_id: int) -> bool:
     """True for an admin, or a grader of this cohort."""
     return user.role == Role.ADMIN or cohort_id in graded_cohort_ids(db, user.id)
+
+
+def cohort_not_found(cohort_id: int) -> NotFoundError:
+    """The one answer for a cohort that does not exist and for one the user may not know about."""
+    return NotFoundError(f"No cohort with id {cohort_id}.", hint="Pick one of the cohorts listed for you.")
+
+
+def require_cohort_grader(db: Session, user: UserRow, cohort_id: int, *, doing: str) -> CohortRow:
+    """The cohort's row if `user` is its admin or grader.
+
+    A trainee of the cohort (who knows it exists) gets AccessDenied saying what was refused; anyone
+    else gets the same NotFoundError as for a cohort that does not exist.
+    """
+    row = db.get(CohortRow, cohort_id)
+    if row is not None and is_cohort_grader(db, user, cohort_id):
+        return row
+    member = db.scalar(
+        select(CohortMemberRow.id).where(CohortMemberRow.cohort_id == cohort_id, CohortMemberRow.user_id == user.id)
+    )
+    if row is not None and member is not None:
+        raise AccessDenied(f"Only the cohort's graders and admins can {doing}.", hint="Ask an admin if you need this.")
+    raise cohort_not_found(cohort_id)
 
 
 def session_cohort_id(db: Session, session_id: str) -> int | None:

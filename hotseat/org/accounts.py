@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 from functools import cache
 
@@ -14,9 +16,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hotseat.errors import AccessDenied, AuthenticationError, InputError, NotFoundError
+from hotseat.org.signin import check_allowed, record_attempt
 from hotseat.storage import Store
-from hotseat.storage.schema import UserRow
+from hotseat.storage.schema import IdentityRow, UserRow
 from hotseat.storage.store import LOCAL_USER
+from hotseat.text import clean_text
 
 USERNAME_RULE = "3–64 characters: letters a-z, digits and . _ - @ +, starting with a letter or digit"
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@+-]{2,63}$")
@@ -151,27 +155,45 @@ def bootstrap_admin(store: Store, username: str, password: str, *, display_name:
     return _create(store, username, password, Role.ADMIN, display_name)
 
 
-def authenticate(store: Store, username: str, password: str) -> Actor:
-    """Sign in with a local account; rehashes the password if the hasher's parameters have changed."""
+def authenticate(
+    store: Store, username: str, password: str, *, client: str = "unknown", now: datetime | None = None
+) -> Actor:
+    """Sign in with a local account; rehashes the password if the hasher's parameters have changed.
+
+    Failed attempts slow down further ones per account and per client (see hotseat.org.signin);
+    an account with too many failures in a row is locked until an admin unlocks it. Every
+    attempt is logged. An unknown username behaves exactly like a wrong password.
+    """
     hasher = password_hasher()
-    name = username.strip().lower()
+    name = clean_text(username).strip().lower()[:120]
+    client = clean_text(client)[:100] or "unknown"
+    moment = now or datetime.now(UTC)
+    check_allowed(store, name, client, moment)
     with store.transaction() as db:
         row = db.scalar(select(UserRow).where(UserRow.username == name)) if name != LOCAL_USER else None
         stored = row.password_hash if row is not None else None
-        try:
-            hasher.verify(stored or _dummy_hash(), password[:MAX_PASSWORD])
-        except (VerificationError, InvalidHashError):
-            stored = None
-        if row is None or stored is None:
+        user_id = row.id if row is not None else None
+    try:
+        hasher.verify(stored or _dummy_hash(), password[:MAX_PASSWORD])
+    except (VerificationError, InvalidHashError):
+        stored = None
+    if row is None or stored is None:
+        record_attempt(store, name, client, "failed", user_id=user_id, now=moment)
+        raise AuthenticationError(_SIGN_IN_FAILED, hint="Check both and try again.")
+    with store.transaction() as db:
+        fresh = db.get(UserRow, row.id)
+        if fresh is None:  # deleted a moment ago
             raise AuthenticationError(_SIGN_IN_FAILED, hint="Check both and try again.")
         if hasher.check_needs_rehash(stored):
-            row.password_hash = hasher.hash(password)
-        return actor_of(row)
+            fresh.password_hash = hasher.hash(password)
+        actor = actor_of(fresh)
+    record_attempt(store, name, client, "ok", user_id=actor.id, now=moment)
+    return actor
 
 
 def change_password(store: Store, actor: Actor, current: str, new: str) -> None:
-    """The user changes their own password (the current one is checked first)."""
-    authenticate(store, actor.username, current)
+    """The user changes their own password (the current one is checked first, with the same back-off)."""
+    authenticate(store, actor.username, current, client=f"user:{actor.id}")
     check_password(new, username=actor.username)
     with store.transaction() as db:
         row = db.get(UserRow, actor.id)
@@ -226,21 +248,103 @@ def actor_by_id(store: Store, user_id: int) -> Actor:
         return actor_of(row)
 
 
-def identity_actor(store: Store, username: str, *, display_name: str = "") -> Actor:
-    """The account for an identity already verified by single sign-on (created as a trainee on first use)."""
-    name = normalise_username(username)
+@dataclass(frozen=True)
+class SsoIdentity:
+    """What single sign-on (OIDC) tells us about a person: issuer and subject identify them; email may not."""
+
+    issuer: str
+    subject: str
+    email: str | None = None
+    email_verified: bool = False
+    display_name: str = ""
+
+
+def _sso_username(identity: SsoIdentity) -> str:
+    digest = hashlib.sha256(f"{identity.issuer}\n{identity.subject}".encode()).hexdigest()[:16]
+    return f"sso-{digest}"
+
+
+def identity_actor(store: Store, identity: SsoIdentity, *, client: str = "sso") -> Actor:
+    """The account for an identity verified by single sign-on.
+
+    Linked by issuer and subject. On first sign-in a *verified* email may claim an account of that
+    name only if it has no password, or an admin allowed it (`allow_sso_link`); otherwise a new
+    trainee account is made (named by the email if free and verified, else `sso-<hash>`).
+    An email or `preferred_username` alone never signs anyone into an existing account.
+    """
+    if not identity.issuer or not identity.subject:
+        raise AuthenticationError(
+            "The identity provider did not say who you are (no issuer or subject).",
+            hint="Ask your administrator to check the single sign-on set-up.",
+        )
+    email = identity.email.strip().lower() if identity.email and identity.email_verified else None
+    try:
+        with store.transaction() as db:
+            actor = _linked_or_new(db, identity, email)
+    except IntegrityError:  # the same identity signed in from another tab at the same moment
+        with store.transaction() as db:
+            actor = _linked_or_new(db, identity, email)
+    record_attempt(store, actor.username, client, "ok", user_id=actor.id, method="sso")
+    return actor
+
+
+def _linked_or_new(db: Session, identity: SsoIdentity, email: str | None) -> Actor:
+    linked = db.scalar(
+        select(UserRow)
+        .join(IdentityRow, IdentityRow.user_id == UserRow.id)
+        .where(IdentityRow.issuer == identity.issuer, IdentityRow.subject == identity.subject)
+    )
+    if linked is not None:
+        return actor_of(linked)
+    username = None
+    if email is not None and _USERNAME.fullmatch(email) and email != LOCAL_USER:
+        existing = db.scalar(select(UserRow).where(UserRow.username == email))
+        if existing is None:
+            username = email
+        elif existing.password_hash is None or existing.sso_link_allowed:
+            other = db.scalar(
+                select(IdentityRow.id).where(IdentityRow.user_id == existing.id, IdentityRow.issuer == identity.issuer)
+            )
+            if other is not None:
+                raise AccessDenied(
+                    f"The account {email!r} is already linked to another identity of this provider.",
+                    hint="Ask an admin of your organisation.",
+                )
+            _link(db, existing, identity, email)
+            return actor_of(existing)
+        else:
+            raise AccessDenied(
+                f"An account named {email!r} already exists and is not linked to single sign-on.",
+                hint=f"Ask an admin to allow it: `hotseat admin allow-sso {email}`, or sign in with its password.",
+            )
+    row = UserRow(
+        username=username or _sso_username(identity),
+        display_name=identity.display_name.strip()[:200],
+        role=Role.TRAINEE.value,
+        password_hash=None,
+    )
+    db.add(row)
+    db.flush()
+    _link(db, row, identity, email)
+    return actor_of(row)
+
+
+def _link(db: Session, row: UserRow, identity: SsoIdentity, email: str | None) -> None:
+    db.add(IdentityRow(user_id=row.id, issuer=identity.issuer[:500], subject=identity.subject[:255], email=email))
+    db.flush()
+    if identity.display_name and not row.display_name:
+        row.display_name = identity.display_name.strip()[:200]
+
+
+def allow_sso_link(store: Store, username: str) -> Actor:
+    """Let a verified single sign-on email equal to `username` claim this password account (operator/admin)."""
+    name = username.strip().lower()
     with store.transaction() as db:
         row = db.scalar(select(UserRow).where(UserRow.username == name))
-        if row is not None:
-            return actor_of(row)
-    try:
-        return _create(store, name, None, Role.TRAINEE, display_name)
-    except InputError:  # created by a parallel sign-in a moment ago
-        with store.transaction() as db:
-            row = db.scalar(select(UserRow).where(UserRow.username == name))
-            if row is None:
-                raise
-            return actor_of(row)
+        if row is None or row.username == LOCAL_USER:
+            raise NotFoundError(f"No user {name!r}.")
+        row.sso_link_allowed = True
+        return actor_of(row)
 
 
 def list_users(store: Store, actor: Actor, *, role: Role | str | None = None) -> list[Actor]:

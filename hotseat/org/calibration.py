@@ -16,8 +16,7 @@ import numpy as np
 from sqlalchemy import select
 
 from evaluators.skills import Skill
-from hotseat.errors import AccessDenied
-from hotseat.org.access import graded_cohort_ids, require_role
+from hotseat.org.access import graded_cohort_ids, require_cohort_grader, require_role
 from hotseat.org.accounts import Actor, Role
 from hotseat.org.reviews import Review, load_reviews
 from hotseat.org.scores import evaluation_of
@@ -154,8 +153,7 @@ def calibration_report(store: Store, actor: Actor, *, cohort_id: int | None = No
         user = require_role(db, actor, Role.GRADER, Role.ADMIN, doing="see calibration")
         cohorts = None if user.role == Role.ADMIN else graded_cohort_ids(db, user.id)
         if cohort_id is not None:
-            if cohorts is not None and cohort_id not in cohorts:
-                raise AccessDenied("You do not grade this cohort.", hint="Ask an admin to add you as its grader.")
+            require_cohort_grader(db, user, cohort_id, doing="see its calibration")
             cohorts = {cohort_id}
         query = select(AssignmentSessionRow.session_id).where(AssignmentSessionRow.submitted_at.is_not(None))
         if cohorts is not None:

@@ -11,7 +11,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hotseat.errors import AccessDenied, InputError, NotFoundError, StorageError
-from hotseat.org.access import current_user, graded_cohort_ids, is_cohort_grader, require_role
+from hotseat.org.access import (
+    cohort_not_found,
+    current_user,
+    graded_cohort_ids,
+    is_cohort_grader,
+    require_cohort_grader,
+    require_role,
+)
 from hotseat.org.accounts import Actor, Role
 from hotseat.org.timeutil import aware
 from hotseat.storage import Store
@@ -64,7 +71,7 @@ def cohort_row(db: Session, cohort_id: int) -> CohortRow:
     """The cohort's row, or NotFoundError."""
     row = db.get(CohortRow, cohort_id)
     if row is None:
-        raise NotFoundError(f"No cohort with id {cohort_id}.", hint="Pick one of the cohorts listed for you.")
+        raise cohort_not_found(cohort_id)
     return row
 
 
@@ -129,7 +136,7 @@ def get_cohort(store: Store, actor: Actor, cohort_id: int) -> Cohort:
             return _view(db, row, show_code=True)
         if _member_role(db, cohort_id, user.id) == Role.TRAINEE:
             return _view(db, row, show_code=False)
-        raise NotFoundError(f"No cohort with id {cohort_id}.", hint="Pick one of the cohorts listed for you.")
+        raise cohort_not_found(cohort_id)
 
 
 def list_cohorts(store: Store, actor: Actor) -> list[Cohort]:
@@ -222,9 +229,7 @@ def cohort_members(store: Store, actor: Actor, cohort_id: int, *, role: Role | s
     """The cohort's members by username (its admin and graders only)."""
     with store.transaction() as db:
         user = current_user(db, actor)
-        cohort_row(db, cohort_id)
-        if not is_cohort_grader(db, user, cohort_id):
-            raise AccessDenied("Only the cohort's graders and admins can list its members.")
+        require_cohort_grader(db, user, cohort_id, doing="list its members")
         query = (
             select(CohortMemberRow, UserRow)
             .join(UserRow, UserRow.id == CohortMemberRow.user_id)

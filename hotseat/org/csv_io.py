@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from evaluators.skills import Skill
-from hotseat.errors import AccessDenied, InputError
-from hotseat.org.access import current_user, is_cohort_grader, require_role
+from hotseat.errors import InputError
+from hotseat.org.access import current_user, require_cohort_grader, require_role
 from hotseat.org.accounts import Actor, Role, check_password, hash_password, normalise_username
 from hotseat.org.assignments import assignment_of, attempts_by_trainee
 from hotseat.org.cohorts import cohort_row
@@ -23,16 +23,11 @@ from hotseat.org.reviews import load_reviews
 from hotseat.org.scores import latest_evaluations, skill_scores
 from hotseat.storage import Store
 from hotseat.storage.schema import AssignmentRow, CohortMemberRow, SessionRow, UserRow
+from hotseat.text import safe_cell
 
 IMPORT_COLUMNS = ("username", "display_name", "role", "password")
 MAX_IMPORT_ROWS = 2000
 MAX_ERRORS_SHOWN = 10
-
-
-def safe_cell(value: object) -> str:
-    """A cell a spreadsheet will not run as a formula (text starting with = + - @ gets a leading quote)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _csv(header: Iterable[str], rows: Iterable[Iterable[object]]) -> str:
@@ -52,9 +47,7 @@ def export_sessions_csv(store: Store, actor: Actor, cohort_id: int) -> str:
     """One row per attempt: who, which assignment, status, the evaluator's and the graders' mean scores."""
     with store.transaction() as db:
         user = current_user(db, actor)
-        cohort = cohort_row(db, cohort_id)
-        if not is_cohort_grader(db, user, cohort_id):
-            raise AccessDenied("Only the cohort's graders and admins can export it.")
+        cohort = require_cohort_grader(db, user, cohort_id, doing="export it")
         assignments = {
             r.id: assignment_of(r)
             for r in db.scalars(select(AssignmentRow).where(AssignmentRow.cohort_id == cohort_id))

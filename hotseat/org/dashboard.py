@@ -13,8 +13,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from evaluators.skills import Skill
-from hotseat.errors import AccessDenied
-from hotseat.org.access import current_user, is_cohort_grader
+from hotseat.org.access import current_user, require_cohort_grader
 from hotseat.org.accounts import Actor, Role
 from hotseat.org.assignments import (
     Assignment,
@@ -117,8 +116,7 @@ def cohort_dashboard(store: Store, actor: Actor, cohort_id: int, *, now: datetim
     cohort = get_cohort(store, actor, cohort_id)
     with store.transaction() as db:
         user = current_user(db, actor)
-        if not is_cohort_grader(db, user, cohort_id):
-            raise AccessDenied("Only the cohort's graders and admins see its dashboard.")
+        require_cohort_grader(db, user, cohort_id, doing="see its dashboard")
         assignments = [
             assignment_of(r)
             for r in db.scalars(

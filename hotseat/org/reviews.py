@@ -17,8 +17,14 @@ from sqlalchemy.orm import Session
 
 from evaluators.results import Evaluation
 from evaluators.skills import Skill
-from hotseat.errors import AccessDenied, DuplicateError, InputError, NotFoundError
-from hotseat.org.access import graded_cohort_ids, is_cohort_grader, require_role, visible_session_row
+from hotseat.errors import DuplicateError, InputError, NotFoundError
+from hotseat.org.access import (
+    graded_cohort_ids,
+    is_cohort_grader,
+    require_cohort_grader,
+    require_role,
+    visible_session_row,
+)
 from hotseat.org.accounts import Actor, Role
 from hotseat.org.scores import evaluation_of, latest_evaluations
 from hotseat.org.timeutil import aware, now_utc
@@ -197,10 +203,8 @@ def _reviewable(db: Session, actor: Actor, session_id: str) -> tuple[UserRow, Se
     if link is None:  # free practice belongs to no cohort: private to its trainee
         raise NotFoundError(f"No session {session_id!r}.", hint="Pick a session from the review queue.")
     cohort_id = db.scalar(select(AssignmentRow.cohort_id).where(AssignmentRow.id == link.assignment_id))
-    if cohort_id is None or not is_cohort_grader(db, user, cohort_id):
-        raise AccessDenied(
-            "You do not grade the cohort this session belongs to.", hint="Ask an admin to add you as its grader."
-        )
+    if cohort_id is None or not is_cohort_grader(db, user, cohort_id):  # read exactly like a made-up id
+        raise NotFoundError(f"No session {session_id!r}.", hint="Pick a session from the review queue.")
     if link.submitted_at is None:
         raise InputError(
             "This session has not been submitted for review.", hint="Only submitted sessions are reviewed."
@@ -342,8 +346,7 @@ def review_queue(
         if user.role != Role.ADMIN:
             query = query.where(AssignmentRow.cohort_id.in_(graded_cohort_ids(db, user.id)))
         if cohort_id is not None:
-            if not is_cohort_grader(db, user, cohort_id):
-                raise AccessDenied("You do not grade this cohort.", hint="Ask an admin to add you as its grader.")
+            require_cohort_grader(db, user, cohort_id, doing="see its review queue")
             query = query.where(AssignmentRow.cohort_id == cohort_id)
         rows = db.execute(query).all()
         reviews = load_reviews(db, [link.session_id for link, *_ in rows])

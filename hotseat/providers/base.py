@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Iterator, Sequence
-from typing import Literal, Protocol, runtime_checkable
+from typing import Literal, Protocol, TypeVar, runtime_checkable
 
 from pydantic import BaseModel
 
@@ -57,3 +58,48 @@ class ChatModel(Protocol):
         with a schema; others only tool calls or nothing. Implementations degrade.
         """
         ...
+
+
+T = TypeVar("T")
+
+
+class UsageMeter:
+    """The token usage of the calls made while it is active: one reply's own figures.
+
+    A model (and the engine holding it) is shared by every user of a server process, so a
+    figure kept on the model (`last_usage`) belongs to whoever called last. Providers report
+    each call with `record_usage`; it lands in the meter of the reply being produced.
+    """
+
+    def __init__(self) -> None:
+        self.usage = Usage()
+        self.prompt_tokens: int | None = None  # tokens of the prompt we built (tiktoken), if any
+
+
+_METER: contextvars.ContextVar[UsageMeter | None] = contextvars.ContextVar("hotseat_usage_meter", default=None)
+
+
+def record_usage(usage: Usage) -> None:
+    """Add one call's usage to the active meter (no meter: nobody is counting)."""
+    meter = _METER.get()
+    if meter is not None:
+        meter.usage = meter.usage + usage
+
+
+def record_prompt_tokens(tokens: int) -> None:
+    """Note the size of the prompt sent for the active meter's reply."""
+    meter = _METER.get()
+    if meter is not None:
+        meter.prompt_tokens = tokens
+
+
+def metered(iterator: Iterator[T], meter: UsageMeter) -> Iterator[T]:
+    """Pull `iterator` with `meter` active, in a context of its own so interleaved replies never mix."""
+    context = contextvars.copy_context()
+    context.run(_METER.set, meter)
+    while True:
+        try:
+            item = context.run(next, iterator)
+        except StopIteration:
+            return
+        yield item

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 
 from pydantic import BaseModel
 
-from hotseat.providers.base import ChatMessage, Usage
+from hotseat.providers.base import ChatMessage, Usage, record_usage
 
 
 class FakeChatModel:
@@ -41,6 +41,7 @@ class FakeChatModel:
             raise item
         prompt_chars = sum(len(m.content) for m in messages)
         self.last_usage = Usage(prompt_tokens=prompt_chars // 4, completion_tokens=len(item) // 4)
+        record_usage(self.last_usage)
         return item
 
     def complete(self, messages: Sequence[ChatMessage]) -> str:

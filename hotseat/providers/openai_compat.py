@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from hotseat.errors import ProviderError, ProviderRateLimited, ProviderTimeout
 from hotseat.prompts import PromptLibrary
-from hotseat.providers.base import ChatMessage, Usage
+from hotseat.providers.base import ChatMessage, Usage, record_usage
 from hotseat.settings import Settings, StructuredMode
 
 log = logging.getLogger(__name__)
@@ -247,6 +247,7 @@ class OpenAIChatModel:
         return SystemMessage(content=rendered[0].content)
 
     def _record(self, usage: Usage) -> None:
+        record_usage(usage)  # the caller's own figures (see UsageMeter); last_usage is process-wide
         self.last_usage = usage
         self.total_usage = self.total_usage + usage
 

@@ -11,17 +11,44 @@ from sqlalchemy import (
     CheckConstraint,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    false,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+from hotseat.text import clean_text
 
 
 def utcnow() -> datetime:
     """Now, timezone-aware UTC."""
     return datetime.now(UTC)
+
+
+class CleanString(TypeDecorator[str]):
+    """VARCHAR whose values lose control characters on the way in (see hotseat.text.clean_text).
+
+    Every text column uses it or CleanText: the one place NUL and friends are removed, so SQLite
+    and PostgreSQL (which refuses NUL) store the same thing, whichever code path wrote it.
+    """
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return clean_text(value) if isinstance(value, str) else value
+
+
+class CleanText(CleanString):
+    """TEXT whose values lose control characters on the way in."""
+
+    impl = Text
+    cache_ok = True
 
 
 class Base(DeclarativeBase):
@@ -34,11 +61,46 @@ class UserRow(Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    username: Mapped[str] = mapped_column(String(120), unique=True)
-    display_name: Mapped[str] = mapped_column(String(200), default="")
-    role: Mapped[str] = mapped_column(String(20), default="trainee")
-    password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    username: Mapped[str] = mapped_column(CleanString(120), unique=True)
+    display_name: Mapped[str] = mapped_column(CleanString(200), default="")
+    role: Mapped[str] = mapped_column(CleanString(20), default="trainee")
+    password_hash: Mapped[str | None] = mapped_column(CleanString(255), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # An admin allowed single sign-on with this username as its verified email to claim the account (0003).
+    sso_link_allowed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class IdentityRow(Base):
+    """A single sign-on identity (issuer + subject, never an email) linked to an account (migration 0003)."""
+
+    __tablename__ = "identities"
+    __table_args__ = (UniqueConstraint("issuer", "subject", name="uq_identity_issuer_subject"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    issuer: Mapped[str] = mapped_column(CleanString(500))
+    subject: Mapped[str] = mapped_column(CleanString(255))
+    email: Mapped[str | None] = mapped_column(CleanString(320), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SignInEventRow(Base):
+    """One sign-in attempt (or an unlock): the audit log, and what back-off and lockout are computed from."""
+
+    __tablename__ = "sign_in_events"
+    __table_args__ = (
+        Index("ix_sign_in_events_username_at", "username", "at"),
+        Index("ix_sign_in_events_client_at", "client", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    username: Mapped[str] = mapped_column(CleanString(120))  # as normalised, even if no such account exists
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    client: Mapped[str] = mapped_column(CleanString(100))  # the browser's address, or "cli"
+    method: Mapped[str] = mapped_column(CleanString(20))  # password | sso | admin
+    outcome: Mapped[str] = mapped_column(CleanString(20))  # ok | failed | throttled | locked | refused | unlocked
+    detail: Mapped[str] = mapped_column(CleanString(200), default="", server_default="")
 
 
 class SessionRow(Base):
@@ -46,13 +108,13 @@ class SessionRow(Base):
 
     __tablename__ = "sessions"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    id: Mapped[str] = mapped_column(CleanString(36), primary_key=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True, index=True)
-    persona_id: Mapped[str] = mapped_column(String(120))
-    scenario_id: Mapped[str] = mapped_column(String(120))
-    difficulty: Mapped[str] = mapped_column(String(20))
-    provider: Mapped[str] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(20), default="active")
+    persona_id: Mapped[str] = mapped_column(CleanString(120))
+    scenario_id: Mapped[str] = mapped_column(CleanString(120))
+    difficulty: Mapped[str] = mapped_column(CleanString(20))
+    provider: Mapped[str] = mapped_column(CleanString(200))
+    status: Mapped[str] = mapped_column(CleanString(20), default="active")
     assisted: Mapped[bool] = mapped_column(Boolean, default=False)
     parent_id: Mapped[str | None] = mapped_column(ForeignKey("sessions.id"), nullable=True)
     branched_at: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -70,8 +132,8 @@ class TurnRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), index=True)
     idx: Mapped[int] = mapped_column(Integer)
-    role: Mapped[str] = mapped_column(String(20))  # customer | trainee
-    text: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(CleanString(20))  # customer | trainee
+    text: Mapped[str] = mapped_column(CleanText)
     meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # signals, mood, tokens
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -83,7 +145,7 @@ class EvaluationRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), index=True)
-    evaluator: Mapped[str] = mapped_column(String(200))
+    evaluator: Mapped[str] = mapped_column(CleanString(200))
     result: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -95,8 +157,8 @@ class CohortRow(Base):
     __tablename__ = "cohorts"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    join_code: Mapped[str] = mapped_column(String(32), unique=True)  # normalised: upper case, no dashes
+    name: Mapped[str] = mapped_column(CleanString(200))
+    join_code: Mapped[str] = mapped_column(CleanString(32), unique=True)  # normalised: upper case, no dashes
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -113,7 +175,7 @@ class CohortMemberRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    role: Mapped[str] = mapped_column(String(20))
+    role: Mapped[str] = mapped_column(CleanString(20))
     joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -125,10 +187,10 @@ class AssignmentRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
-    title: Mapped[str] = mapped_column(String(200))
-    persona_id: Mapped[str] = mapped_column(String(120))
-    scenario_id: Mapped[str] = mapped_column(String(120))
-    difficulty: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(CleanString(200))
+    persona_id: Mapped[str] = mapped_column(CleanString(120))
+    scenario_id: Mapped[str] = mapped_column(CleanString(120))
+    difficulty: Mapped[str] = mapped_column(CleanString(20))
     due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     attempts_counted: Mapped[int] = mapped_column(Integer, default=1)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
@@ -157,7 +219,7 @@ class ReviewRow(Base):
     session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), index=True)
     grader_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     evaluation_id: Mapped[int] = mapped_column(ForeignKey("evaluations.id"))
-    comment: Mapped[str] = mapped_column(Text, default="")
+    comment: Mapped[str] = mapped_column(CleanText, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -173,7 +235,7 @@ class ReviewScoreRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
-    skill: Mapped[str] = mapped_column(String(40))
+    skill: Mapped[str] = mapped_column(CleanString(40))
     evaluator_score: Mapped[int] = mapped_column(Integer)
     grader_score: Mapped[int] = mapped_column(Integer)
-    comment: Mapped[str] = mapped_column(Text, default="")
+    comment: Mapped[str] = mapped_column(CleanText, default="")

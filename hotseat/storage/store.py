@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotseat.errors import ConflictError, NotFoundError, StorageError
@@ -20,6 +20,18 @@ from hotseat.storage import migrate
 from hotseat.storage.schema import EvaluationRow, SessionRow, TurnRow, UserRow
 
 LOCAL_USER = "local"
+UNAVAILABLE_HINT = (
+    "Nothing you typed is lost: try again in a moment. If it persists, check DATABASE_URL and that the "
+    "server is running (or HOTSEAT_DATA_DIR for the default SQLite file: it must be writable and not full)."
+)
+
+
+def unavailable(exc: BaseException, url: str | None = None) -> StorageError:
+    """One clear StorageError for a database that cannot be reached or written (no driver traceback)."""
+    orig = getattr(exc, "orig", None) or exc
+    detail = (str(orig).strip().splitlines() or [type(orig).__name__])[0][:200]
+    where = f" at {make_url(url).render_as_string(hide_password=True)}" if url else ""
+    return StorageError(f"The database{where} is unavailable ({detail}).", hint=UNAVAILABLE_HINT)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -53,23 +65,21 @@ class Store:
     @classmethod
     def open(cls, url: str, *, migrate_now: bool = True) -> Store:
         """Connect to `url` and bring its schema up to date."""
-        engine = make_engine(url)
-        if migrate_now:
-            try:
+        try:
+            engine = make_engine(url)
+            if migrate_now:
                 migrate.upgrade(engine)
-            except OperationalError as exc:
-                safe = make_url(url).render_as_string(hide_password=True)
-                raise StorageError(
-                    f"Cannot open the database at {safe}: {exc.orig}.",
-                    hint="Check DATABASE_URL (or HOTSEAT_DATA_DIR for the default SQLite file) "
-                    "and that the server is running.",
-                ) from exc
+        except (OperationalError, InterfaceError, OSError) as exc:
+            raise unavailable(exc, url) from exc
         return cls(engine)
 
     @contextmanager
     def _tx(self) -> Iterator[Session]:
-        with self._sessions.begin() as db:
-            yield db
+        try:
+            with self._sessions.begin() as db:
+                yield db
+        except (OperationalError, InterfaceError) as exc:  # down, unreachable, read-only or full
+            raise unavailable(exc) from exc
 
     # -- users ------------------------------------------------------------------------------
     def local_user_id(self) -> int:
@@ -112,9 +122,19 @@ class Store:
 
     def append_turn(self, session_id: str, turn: Turn) -> None:
         """Store one new turn; a turn already stored at that position raises ConflictError."""
+        self.record_turn(session_id, turn, None)
+
+    def record_turn(self, session_id: str, turn: Turn, session: PracticeSession | None) -> None:
+        """Store one new turn and, in the same transaction, `session`'s state after it (all or nothing).
+
+        A turn already stored at that position raises ConflictError and changes nothing.
+        """
         try:
             with self._tx() as db:
                 db.add(self._turn_row(session_id, turn))
+                if session is not None:
+                    db.flush()  # the turn first: a conflict must not touch the session row
+                    self._write_state(db, session)
         except IntegrityError as exc:
             raise ConflictError(
                 f"Turn {turn.index} of session {session_id} was already saved (another tab?).",
@@ -132,12 +152,15 @@ class Store:
     def save_state(self, session: PracticeSession) -> None:
         """Persist the session's status, mood, usage and summary."""
         with self._tx() as db:
-            row = db.get(SessionRow, session.id)
-            if row is None:
-                raise NotFoundError(f"Session {session.id} does not exist.")
-            row.status = session.status
-            row.assisted = session.assisted
-            row.state = self._state_of(session)
+            self._write_state(db, session)
+
+    def _write_state(self, db: Session, session: PracticeSession) -> None:
+        row = db.get(SessionRow, session.id)
+        if row is None:
+            raise NotFoundError(f"Session {session.id} does not exist.")
+        row.status = session.status
+        row.assisted = session.assisted
+        row.state = self._state_of(session)
 
     def load_session(self, session_id: str, *, user_id: int | None = None) -> PracticeSession:
         """A session with its turns; with `user_id`, only if it belongs to that user."""

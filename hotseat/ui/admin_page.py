@@ -43,6 +43,7 @@ def render() -> None:
         st.error(exc.user_message())
         return
     _import_users(svc, actor, cohorts)
+    _sign_ins(svc, actor)
     if not cohorts:
         st.info("No cohorts yet: create the first one above.")
         return
@@ -137,7 +138,7 @@ def _assignments(svc: Services, actor: Actor, cohort: Cohort) -> None:
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     st.markdown("**New assignment**")
     try:
-        personas = sorted(svc.personas.all(), key=lambda p: (p.loyalty_killer, p.id))
+        personas = sorted(svc.personas.load_all()[0], key=lambda p: (p.loyalty_killer, p.id))
     except HotseatError as exc:
         st.error(exc.user_message())
         return
@@ -291,6 +292,34 @@ def _trends(board: CohortDashboard) -> None:
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     else:
         st.caption("No trainees yet: give them the join code.")
+
+
+def _sign_ins(svc: Services, actor: Actor) -> None:
+    """Locked accounts (with Unlock) and the newest sign-in attempts."""
+    from hotseat.org.signin import locked_usernames, sign_in_log, unlock_user
+
+    locked = locked_usernames(svc.store)
+    with st.expander(f"Sign-ins ({len(locked)} locked)" if locked else "Sign-ins", expanded=bool(locked)):
+        for username in locked:
+            left, right = st.columns([3, 1])
+            left.markdown(f"🔒 **{as_text(username)}** is locked after too many failed sign-ins.")
+            if right.button("Unlock", key=f"unlock_{username}"):
+                try:
+                    unlock_user(svc.store, actor.username, actor.role.value, username)
+                except HotseatError as exc:
+                    st.error(exc.user_message())
+                else:
+                    flash(f"{as_text(username)} is unlocked.")
+                    st.rerun()
+        rows = [
+            {"when (UTC)": f"{e.at:%Y-%m-%d %H:%M:%S}", "username": e.username, "client": e.client,
+             "method": e.method, "outcome": e.outcome, "detail": e.detail}
+            for e in sign_in_log(svc.store, limit=50)
+        ]  # fmt: skip
+        if rows:
+            st.dataframe(pd.DataFrame(rows), hide_index=True, key="sign_in_log")
+        else:
+            st.caption("No sign-ins yet.")
 
 
 def _import_users(svc: Services, actor: Actor, cohorts: list[Cohort]) -> None:

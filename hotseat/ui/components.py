@@ -9,13 +9,12 @@ import streamlit as st
 from hotseat.mood import MoodState
 from hotseat.personas import Scenario
 from hotseat.practice import PracticeSession
-
-_MARKDOWN_SPECIALS = set("\\`*_{}[]()#+-.!|<>~$")
+from hotseat.text import markdown_text
 
 
 def as_text(text: str) -> str:
-    """Escape Markdown so user text is shown exactly as typed, never rendered."""
-    return "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in text).replace("\n", "  \n")
+    """Markdown showing user text exactly as typed: no links, images, HTML or formatting (see markdown_text)."""
+    return markdown_text(text)
 
 
 ENDING_TEXT = {
@@ -55,11 +54,21 @@ def transcript(session: PracticeSession, customer_name: str, *, on_retry: Callab
             with st.chat_message("user"):
                 st.markdown(as_text(turn.text))
                 if turn.note:
-                    st.caption(turn.note)
+                    st.caption(as_text(turn.note))  # it can quote the trainee
                 if on_retry is not None and st.button(
                     "↩ Try again from here", key=f"retry_from_{session.id}_{turn.index}", type="tertiary"
                 ):
                     on_retry(turn.index)
+
+
+def rendered_marker(session: PracticeSession) -> None:
+    """An empty, keyed container naming the turn count and status, last on the page.
+
+    Rendered only by a run that read the session back from the database and drew the whole page,
+    so a browser test (or any client) can wait for `.st-key-hs_rendered_<turns>_<status>` instead of
+    guessing from "the script is not running", which is also true in the gap before a rerun.
+    """
+    st.container(key=f"hs_rendered_{len(session.turns)}_{session.status}", height=1, border=False)
 
 
 def ending_banner(session: PracticeSession) -> None:

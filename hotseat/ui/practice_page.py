@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from hotseat.errors import HotseatError, InputError, ProviderError
+from hotseat.errors import HotseatError, ProviderError, StorageError
 from hotseat.personas import Difficulty
 from hotseat.practice import PracticeSession
 from hotseat.services import Services
@@ -22,6 +22,7 @@ def render() -> None:
         _welcome(svc)
         return
     _conversation(svc, state, session)
+    components.rendered_marker(session)
 
 
 def _current_session(svc: Services, state: UiState) -> PracticeSession | None:
@@ -29,6 +30,8 @@ def _current_session(svc: Services, state: UiState) -> PracticeSession | None:
         return None
     try:
         return svc.engine.load(state.session_id, user_id=current_actor(svc).id)
+    except StorageError:
+        raise  # the database is unavailable: the session is kept, the app says so (app.py)
     except HotseatError:
         st.warning("That session no longer exists; start a new one.")
         remember_session(state, None)
@@ -39,10 +42,15 @@ def _sidebar(svc: Services, state: UiState, session: PracticeSession | None) -> 
     with st.sidebar:
         st.caption(f"Customer played by: {svc.provider_label}")
         try:
-            personas = sorted(svc.personas.all(), key=lambda p: (p.loyalty_killer, p.id))
-        except HotseatError as exc:
+            usable, broken = svc.personas.load_all()
+        except HotseatError as exc:  # the folder itself is missing
             st.error(exc.user_message())
             return
+        for problem in broken:  # one broken file is shown and left out; the others stay usable
+            st.error(problem.user_message(), icon="⚠️")
+        if not usable:
+            return
+        personas = sorted(usable, key=lambda p: (p.loyalty_killer, p.id))
         titles = {p.id: f"{p.loyalty_killer}. {p.title}" for p in personas}
         persona_id = st.selectbox("Customer", list(titles), format_func=titles.__getitem__, key="pick_persona")
         persona = svc.personas.get(persona_id)
@@ -69,7 +77,11 @@ def _welcome(svc: Services) -> None:
         "Practise the conversations that lose customers. Pick a customer and a scenario on the left, "
         "then talk them round: listen first, restate what you heard, own what went wrong, and offer choices."
     )
-    for persona in sorted(svc.personas.all(), key=lambda p: (p.loyalty_killer, p.id)):
+    try:
+        usable, _broken = svc.personas.load_all()  # the broken ones are reported in the sidebar
+    except HotseatError:
+        usable = []
+    for persona in sorted(usable, key=lambda p: (p.loyalty_killer, p.id)):
         with st.container(border=True):
             st.markdown(f"**{persona.loyalty_killer}. {persona.title}**")
             st.caption(persona.summary)
@@ -117,11 +129,8 @@ def _conversation(svc: Services, state: UiState, session: PracticeSession) -> No
         return
     try:
         svc.engine.submit(session, text, hint_used=state.hint_pending)
-    except InputError as exc:
+    except HotseatError as exc:  # refused, or the database is unavailable: the text is kept either way
         state.refused_text = text if text.strip() else None
-        state.error = exc.user_message()
-        st.rerun()
-    except HotseatError as exc:
         state.error = exc.user_message()
         st.rerun()
     state.error = state.refused_text = state.hint = None
@@ -129,7 +138,7 @@ def _conversation(svc: Services, state: UiState, session: PracticeSession) -> No
     with st.chat_message("user"):
         st.markdown(components.as_text(session.turns[-1].text))
         if session.turns[-1].note:
-            st.caption(session.turns[-1].note)
+            st.caption(components.as_text(session.turns[-1].note))
     _stream_reply(svc, state, session, scenario.customer.name)
     st.rerun()
 
@@ -139,7 +148,10 @@ def _stream_reply(svc: Services, state: UiState, session: PracticeSession, name:
         st.markdown(f"**{name}**")
         try:
             if svc.engine.customer.streams:
-                st.write_stream(svc.engine.respond(session))
+                shown, text = st.empty(), ""
+                for chunk in svc.engine.respond(session):  # streamed as text, like the stored reply
+                    text += chunk
+                    shown.markdown(components.as_text(text))
             else:
                 st.markdown(components.as_text(svc.engine.reply_text(session)))
             state.error = None
@@ -157,7 +169,7 @@ def _coach(svc: Services, state: UiState, session: PracticeSession) -> None:
         state.hint = coach_hint(session, persona, scenario, model=model)
         state.hint_pending = True
     if state.hint and state.hint_pending:
-        st.info(state.hint, icon="💡")
+        st.info(components.as_text(state.hint), icon="💡")
 
 
 def _try_again(svc: Services, state: UiState, session: PracticeSession, index: int) -> None:

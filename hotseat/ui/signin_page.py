@@ -9,7 +9,16 @@ from hotseat.org.accounts import Actor, authenticate
 from hotseat.services import Services
 from hotseat.ui import navigation
 from hotseat.ui.components import as_text
-from hotseat.ui.state import UiState, current_actor, services, sign_in, sign_out, sso_providers, ui_state
+from hotseat.ui.state import (
+    UiState,
+    client_address,
+    current_actor,
+    services,
+    sign_in,
+    sign_out,
+    sso_providers,
+    ui_state,
+)
 
 
 def render() -> None:
@@ -32,7 +41,7 @@ def _sign_in_form(svc: Services, state: UiState) -> None:
         submitted = st.form_submit_button("Sign in", type="primary", key="signin_submit")
     if submitted:
         try:
-            actor = authenticate(svc.store, username, password)
+            actor = authenticate(svc.store, username, password, client=client_address())
         except HotseatError as exc:
             st.error(exc.user_message())
         else:

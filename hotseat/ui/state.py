@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import streamlit as st
 
 from hotseat.errors import HotseatError, NotFoundError
-from hotseat.org.accounts import Actor, actor_by_id, identity_actor, local_actor
+from hotseat.org.accounts import Actor, SsoIdentity, actor_by_id, identity_actor, local_actor
 from hotseat.services import Services, build_services
 
 STATE_KEY = "hotseat"
@@ -75,16 +75,51 @@ def show_flash() -> None:
     state.flash.clear()
 
 
-def sso_identity() -> tuple[str, str] | None:
-    """(username, display name) of a user signed in with `st.login` (OIDC); None when not, or not set up."""
+def show_unavailable(exc: HotseatError) -> None:
+    """The page shown while the database is unavailable: one message, and what the trainee typed, kept."""
+    state = ui_state()
+    draft = st.session_state.get("chat")  # the message sent in the run that met the outage, if any
+    if isinstance(draft, str) and draft.strip():
+        state.refused_text = draft
+    st.error(exc.user_message())
+    if state.refused_text:
+        st.text_area("Your message (not sent yet: copy it, or send it again when the database is back)",
+                     state.refused_text, key="unsent_text")  # fmt: skip
+    st.button("Try again", key="retry_database", type="primary")
+
+
+def sso_identity() -> SsoIdentity | None:
+    """Who is signed in with `st.login` (OIDC): issuer, subject, email and whether it is verified; else None."""
     try:
         user = st.user.to_dict()
     except Exception:  # a broken secrets.toml must not stop individual practice
         return None
     if user.get("is_logged_in") is not True:  # absent when no [auth] is configured
         return None
-    username = next((str(user[k]) for k in ("email", "preferred_username", "sub") if user.get(k)), "")
-    return (username, str(user.get("name") or "")) if username else None
+    verified = user.get("email_verified")
+    return SsoIdentity(
+        issuer=str(user.get("iss") or ""),
+        subject=str(user.get("sub") or ""),
+        email=str(user["email"]) if user.get("email") else None,
+        email_verified=verified is True or str(verified).lower() == "true",
+        display_name=str(user.get("name") or ""),
+    )
+
+
+def client_address() -> str:
+    """The browser's address, for the sign-in back-off and log (HOTSEAT_CLIENT_IP_HEADER behind a proxy)."""
+    header = services().settings.client_ip_header
+    try:
+        if header:
+            forwarded = st.context.headers.get(header)
+            # The last address is the one your own proxy added; earlier ones are the client's to forge.
+            last = forwarded.split(",")[-1].strip() if isinstance(forwarded, str) else ""
+            if last:
+                return last[:100]
+        address = st.context.ip_address
+        return address[:100] if isinstance(address, str) and address else "unknown"
+    except Exception:  # no browser connection (AppTest, bare mode)
+        return "unknown"
 
 
 def sso_providers() -> list[str | None]:
@@ -104,7 +139,7 @@ def current_actor(svc: Services) -> Actor:
     state = ui_state()
     if state.actor_id is None and (identity := sso_identity()) is not None:
         try:
-            sign_in(state, identity_actor(svc.store, identity[0], display_name=identity[1]), land=False)
+            sign_in(state, identity_actor(svc.store, identity, client=client_address()), land=False)
         except HotseatError as exc:  # e.g. an email that cannot be a username
             st.error(f"Single sign-on: {exc.user_message()}")
     if state.actor_id is not None:

@@ -39,7 +39,8 @@ REQUIRE_BROWSER = "HOTSEAT_REQUIRE_BROWSER"
 CHROMIUM_MISSING = f"Chromium not found at {CHROMIUM}: apt-get install chromium"
 STARTUP_TIMEOUT_S = 60
 UI_TIMEOUT_MS = 30_000
-APP_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'  # wait for this between actions
+APP_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'  # the script is not running (now)
+RENDERED = '[class*="st-key-hs_rendered_{turns}_"]'  # the practice page drew a session read back with N turns
 
 
 @dataclass
@@ -145,24 +146,28 @@ def chromium_page(chromium: Path, profile: Path, app: RunningApp, artifact: str)
             context.close()
 
 
-def type_into_chat(page: Any, text: str, *, ending: str = "You won them back.") -> bool:
-    """Type `text` into the chat input and press Enter; False if the conversation ended instead.
+def wait_rendered(page: Any, turns: int) -> str:
+    """Wait until the practice page has been drawn by a run that read back a session of `turns` turns, and the
+    script has stopped; return the session's status (`active`, `won_back`, ...).
 
-    After a reply the app reruns once more; the input can vanish in that rerun when the customer
-    is won back, so a missing input is only an ending if the ending banner shows up.
+    The app renders this marker last, and only after reading the session from the database, so it
+    never shows in the gap between a run that stored a turn and the rerun that shows it.
     """
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import expect
 
-    banner = page.get_by_text(ending)
+    marker = page.locator(RENDERED.format(turns=turns))
+    expect(marker).to_have_count(1, timeout=UI_TIMEOUT_MS)
+    expect(page.locator(APP_IDLE)).to_have_count(1, timeout=UI_TIMEOUT_MS)
+    expect(marker).to_have_count(1, timeout=UI_TIMEOUT_MS)  # still this run's page, not a newer one
+    classes = marker.first.get_attribute("class") or ""
+    key = next(c for c in classes.split() if c.startswith(f"st-key-hs_rendered_{turns}_"))
+    return key.removeprefix(f"st-key-hs_rendered_{turns}_")
+
+
+def say_in_chat(page: Any, text: str, turns: int) -> tuple[int, str]:
+    """Type `text` into the chat of a session drawn with `turns` turns and press Enter; wait for the
+    trainee's turn and the customer's reply to be read back and drawn. Returns (turns, status)."""
     chat = page.get_by_test_id("stChatInputTextArea")
-    expect(banner.or_(chat).first).to_be_visible(timeout=UI_TIMEOUT_MS)
-    if banner.count():
-        return False
-    try:
-        chat.fill(text, timeout=5_000)
-    except PlaywrightTimeout:
-        expect(banner).to_be_visible(timeout=UI_TIMEOUT_MS)
-        return False
+    chat.fill(text)
     chat.press("Enter")
-    return True
+    return turns + 2, wait_rendered(page, turns + 2)
