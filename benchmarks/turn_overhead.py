@@ -29,6 +29,17 @@ TRAINEE_LINES = [
 ]
 
 
+_ASIDES = (
+    "and I am writing all of this down",
+    "I want to get every detail right",
+    "take your time with it",
+    "I have your whole file open in front of me",
+    "nothing you say here is wasted",
+    "I am listening before I touch anything",
+    "your account history is on my screen",
+)
+
+
 def _percentile(values: list[float], pct: float) -> float:
     ordered = sorted(values)
     k = max(0, min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1))))
@@ -74,7 +85,8 @@ def run(turns: int = 60) -> dict[str, Any]:
         prefix_share: list[float] = []
         previous: list[int] | None = None
         for i in range(turns):
-            text = TRAINEE_LINES[i % len(TRAINEE_LINES)]
+            # A line said again earns nothing and makes the customer leave: vary each one.
+            text = f"{TRAINEE_LINES[i % len(TRAINEE_LINES)]} ({_ASIDES[i % len(_ASIDES)]}, part {i + 1}.)"
             start = time.perf_counter()
             engine.submit(session, text)
             engine.reply_text(session)
