@@ -78,7 +78,7 @@ class ScriptedJudge(FakeChatModel):
         with self._lock:
             self.calls += 1
             self.history.append(list(messages))
-        turns = re.findall(r'<turn index="(\d+)" role="trainee"[^>]*>(.*)</turn>', messages[-1].content)
+        turns = re.findall(r'<turn index="(\d+)"[^>]*>(.*)</turn>', messages[-1].content)
         first_text = json.loads(turns[0][1])
         quote = " ".join(first_text.split()[:3])
         if self.delays:
