@@ -2,7 +2,7 @@
 
 Fixtures:
   openai_server   a real OpenAI-compatible server on 127.0.0.1 (see tests/support/openai_server.py);
-                  parametrize with `indirect=True` and a mode ("openai", "llamacpp", "plain").
+                  parametrize with `indirect=True` and a mode ("openai", "llamacpp", "llamacpp-legacy", "plain").
   openai_settings `Settings` pointing Hotseat's provider at `openai_server`, with short time-outs.
   openai_env      the same as environment variables (for AppTest, the CLI, subprocesses).
 Helpers (import them: `tests/` is on sys.path): `from support import TEST_API_KEY, free_port, require_or_skip`.

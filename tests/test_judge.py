@@ -397,7 +397,7 @@ def _answer_from_request(request: Any) -> str:
 @pytest.mark.server
 @pytest.mark.parametrize(
     ("openai_server", "accepted_format"),
-    [("openai", "json_schema"), ("llamacpp", "json_object"), ("plain", None)],
+    [("openai", "json_schema"), ("llamacpp", "json_schema"), ("llamacpp-legacy", "json_object"), ("plain", None)],
     indirect=["openai_server"],
 )
 def test_judge_over_a_real_openai_compatible_server(
