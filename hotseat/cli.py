@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -94,17 +95,28 @@ def chat(
                     raise
                 err.print(f"[yellow]{exc.user_message()}[/yellow]", highlight=False)
                 continue
-            reply = engine.reply_text(session)
-            if not as_json:
-                if turn.note:
-                    out.print(f"  [dim]{turn.note} · anger {session.mood.anger:.1f}/10[/dim]", highlight=False)
-                out.print(f"[bold]{name}:[/bold] {reply}", highlight=False)
+            if as_json:
+                engine.reply_text(session)
+                continue
+            if turn.note:
+                out.print(f"  [dim]{turn.note} · anger {session.mood.anger:.1f}/10[/dim]", highlight=False)
+            _stream_reply(engine.respond(session), name)
         if as_json:
             print(session_to_json(session))
         elif session.ended:
             out.print(f"[bold]Ending:[/bold] {session.status.replace('_', ' ')}", highlight=False)
     except HotseatError as exc:
         raise _fail(exc) from exc
+
+
+def _stream_reply(chunks: Iterator[str], name: str) -> None:
+    """Print the customer's reply as it arrives, as the app does."""
+    out.print(f"[bold]{name}:[/bold] ", end="", highlight=False)
+    out.file.flush()
+    for chunk in chunks:
+        out.print(chunk, end="", markup=False, highlight=False, soft_wrap=True)
+        out.file.flush()
+    out.print()
 
 
 def _script_lines(path: Path) -> list[str]:
