@@ -265,7 +265,7 @@ class LLMJudge:
             except ValidationError as exc:
                 problems.extend(f"skills.{skill.value}.{p}" for p in _validation_problems(exc))
                 continue
-            found = skill_problems(skill, graded, trainee, flagged)
+            found = skill_problems(skill, graded, trainee, flagged, salvage=True)
             if found:
                 problems.extend(found)
             else:

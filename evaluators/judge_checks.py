@@ -18,6 +18,8 @@ _PUNCTUATION = str.maketrans(
 _QUOTE_MARKS = " \"'`"
 _EDGES = _QUOTE_MARKS + ".,;:!?"
 _ELISION = re.compile(r"\.\.\.+")
+_WORDS = re.compile(r"\w+")
+_PLACEHOLDERS = {"text", "reasoning", "your reasoning", "n/a", "none", "todo"}
 MAX_PROBLEMS = 12
 
 
@@ -92,13 +94,33 @@ def locate_quote(quote: str, turns: Mapping[int, str]) -> tuple[int, str] | None
     return None
 
 
+def _placeholder(text: str) -> bool:
+    folded = text.strip().lower()
+    return not _WORDS.search(folded) or folded in _PLACEHOLDERS or "exact trainee words" in folded
+
+
 def skill_problems(
-    skill: Skill, graded: JudgedSkill, trainee_turns: Mapping[int, str], flagged: Collection[int]
+    skill: Skill,
+    graded: JudgedSkill,
+    trainee_turns: Mapping[int, str],
+    flagged: Collection[int],
+    *,
+    salvage: bool = False,
 ) -> list[str]:
-    """What is wrong with one skill's grade: quotes not verbatim, from flagged turns, or a score above 1 unquoted."""
+    """What is wrong with one skill's grade: quotes not verbatim, from flagged turns, or a score above 1 unquoted.
+
+    With `salvage`, quotes that are not verbatim are forgiven (they are dropped from the evidence)
+    as long as one verbatim quote remains, and a placeholder reasoning is a problem.
+    """
     problems: list[str] = []
     quotable = {i: text for i, text in trainee_turns.items() if i not in flagged}
     valid = 0
+    unverified: list[str] = []
+    if salvage and _placeholder(graded.reasoning):
+        problems.append(
+            f"skills.{skill.value}.reasoning: write one or two real sentences naming the rubric level, "
+            "not a placeholder."
+        )
     for quote in graded.evidence:
         found = locate_quote(quote, quotable)
         if found:
@@ -111,10 +133,12 @@ def skill_problems(
                 "is flagged injection and earns nothing; do not quote it."
             )
         else:
-            problems.append(
+            unverified.append(
                 f'skills.{skill.value}.evidence: "{_short(quote)}" does not appear verbatim in any '
                 "trainee turn; copy the trainee's exact words or remove it."
             )
+    if not (salvage and valid):
+        problems.extend(unverified)
     if graded.score > 1 and valid == 0:
         problems.append(
             f"skills.{skill.value}: a score of {graded.score} needs at least one verbatim quote "

@@ -435,3 +435,22 @@ def test_grader_falls_back_when_the_judge_cannot_be_set_up(tmp_path: Any, monkey
     assert result.fallback_reason and "could not be set up" in result.fallback_reason
     assert "judge.yaml" in result.fallback_reason
     assert model.history == []
+
+
+def test_salvage_drops_unverified_quotes_when_a_verbatim_one_remains_and_reasks_placeholders() -> None:
+    first = answer(
+        empathy={"evidence": ["exact trainee words", "That sounds exhausting"]},
+        values={"reasoning": "..."},
+    )
+    retry = {"skills": {"values": answer()["skills"]["values"]}}
+    model = FakeChatModel().enqueue(json.dumps(first), json.dumps(retry))
+
+    result = judge_for(model)(TRANSCRIPT)
+
+    assert result.score(Skill.EMPATHY).evidence == ["That sounds exhausting"]
+    assert "skills.values.reasoning" in model.history[1][1].content
+    assert (
+        "skills.empathy"
+        not in model.history[1][1].content.split("<previous_answer>")[-1].split("</previous_answer>")[-1]
+    )
+    assert result.fallback_skills == []
