@@ -81,10 +81,51 @@ def extract_json_object(raw: str) -> dict[str, Any]:
         try:
             value, _end = decoder.raw_decode(text, match.start())
         except json.JSONDecodeError:
+            repaired = close_truncated_json(text[match.start() :])
+            if repaired is not None:
+                return repaired
             continue
         if isinstance(value, dict):
             return value
     raise ValueError("no JSON object found in the answer; reply with one JSON object only.")
+
+
+def _closers(prefix: str) -> str | None:
+    """The brackets that close `prefix` (outside strings), or None if it ends inside a string."""
+    stack: list[str] = []
+    in_string = escaped = False
+    for char in prefix:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "{[":
+            stack.append("}" if char == "{" else "]")
+        elif char in "}]" and stack:
+            stack.pop()
+    return None if in_string else "".join(reversed(stack))
+
+
+def close_truncated_json(text: str, *, tries: int = 200) -> dict[str, Any] | None:
+    """An answer cut off at max_tokens, closed after its last complete value (so whole skills survive)."""
+    cuts = [i for i, c in enumerate(text) if c in "}]"][::-1][:tries]
+    for cut in cuts:
+        prefix = text[: cut + 1]
+        closers = _closers(prefix)
+        if closers is None:
+            continue
+        try:
+            value = json.loads(prefix + closers)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(value, dict):
+            return value
+    return None
 
 
 def evaluator_name(model: ChatModel) -> str:

@@ -454,3 +454,10 @@ def test_salvage_drops_unverified_quotes_when_a_verbatim_one_remains_and_reasks_
         not in model.history[1][1].content.split("<previous_answer>")[-1].split("</previous_answer>")[-1]
     )
     assert result.fallback_skills == []
+
+
+def test_an_answer_cut_off_at_max_tokens_keeps_its_whole_skills() -> None:
+    full = json.dumps(answer())
+    cut = full[: full.index('"apology"') + 30]
+    data = extract_json_object(cut)
+    assert set(data["skills"]) == {"empathy", "paraphrase", "validation"}

@@ -246,7 +246,19 @@ class OpenAIChatModel:
             lc_messages.append(self._instruction(schema, json_schema))
 
         def run() -> AIMessage:
-            return llm.invoke(lc_messages, **kwargs)
+            try:
+                return llm.invoke(lc_messages, **kwargs)
+            except openai.LengthFinishReasonError as exc:
+                # Cut off at max_tokens: hand back what was written; the caller salvages what it can.
+                usage = exc.completion.usage
+                return AIMessage(
+                    content=exc.completion.choices[0].message.content or "",
+                    usage_metadata={
+                        "input_tokens": usage.prompt_tokens if usage else 0,
+                        "output_tokens": usage.completion_tokens if usage else 0,
+                        "total_tokens": usage.total_tokens if usage else 0,
+                    },
+                )
 
         reply = self._call(run) if translate else run()
         self._record(_usage_of(reply))
