@@ -55,7 +55,8 @@ _PATTERNS: dict[Breach, re.Pattern[str]] = {
     Breach.APOLOGISES: re.compile(
         r"\b(?:we|i)\s+(?:sincerely\s+|truly\s+|do\s+)?apologi[sz]e\b"
         r"|\bsorry\s+(?:for|about)\s+(?:the|any|this|that)\s+(?:inconvenience|trouble|confusion|delay|frustration)"
-        r"|\bon behalf of\b|\bapologi[sz]e for (?:the|any) inconvenience\b",
+        r"|\bon behalf of\b|\bapologi[sz]e for (?:the|any) inconvenience\b"
+        r"|\bsorry to hear (?:that|about)\b|\bsorry for (?:the|any) (?:misunderstanding|confusion)\b",
         re.I,
     ),
     Breach.OFFERS_HELP: re.compile(
@@ -72,6 +73,8 @@ _PATTERNS: dict[Breach, re.Pattern[str]] = {
         r"\bas an? (?:ai|assistant|language model|customer (?:service|support)|support agent|agent|representative)\b"
         r"|\bthank you for (?:contacting|reaching out|calling|your patience)\b|\blanguage model\b"
         r"|\b(?:can(?:'|no)?t|cannot|unable to) (?:assist|help) (?:you )?with (?:that|this)\b"
+        r"|\b(?:give|provide) (?:me |us )?(?:more|some|further) (?:details|information)\b"
+        r"|\bunderstand your (?:message|request|question|concern)\b"
         r"|^\s*(?:agent|assistant|support|representative)\s*:",
         re.I | re.M,
     ),

@@ -26,6 +26,8 @@ CONTEXT = CharacterContext(
         ("How can I help you today?", Breach.OFFERS_HELP),
         ("As an AI, I don't have feelings.", Breach.PLAYS_AGENT),
         ("I'm sorry, but I can't assist with that.", Breach.PLAYS_AGENT),
+        ("Can you please give me more details?", Breach.PLAYS_AGENT),
+        ("I'm sorry to hear about that.", Breach.APOLOGISES),
         ("*sighs heavily* Fine.", Breach.NARRATES),
         ("No, you do not feel heard yet.", Breach.REVEALS),
         ("My anger is 7/10 right now.", Breach.REVEALS),
