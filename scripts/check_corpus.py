@@ -5,6 +5,7 @@ Prints per-file counts and the level spread per skill; exits non-zero on any for
 
 from __future__ import annotations
 
+import itertools
 import sys
 from collections import Counter
 from pathlib import Path
@@ -15,9 +16,32 @@ ROOT = Path(__file__).resolve().parent.parent
 SKILLS = ("empathy", "paraphrase", "validation", "apology", "plain_language", "values")
 FLAGS = {"policy_hiding", "accusation", "transactional", "non_apology", "jumps_to_solution", "doublespeak", "injection"}
 KINDS = set(
-    "good_plain good_stock stock_sympathy parrot distorted sarcasm blame_wrapped non_apology evasive empty_values "
-    "one_word rambling policy accusation proof_request solution_first open_question concrete_offer transactional "
-    "doublespeak injection non_english mixed ordinary".split()
+    [
+        "good_plain",
+        "good_stock",
+        "stock_sympathy",
+        "parrot",
+        "distorted",
+        "sarcasm",
+        "blame_wrapped",
+        "non_apology",
+        "evasive",
+        "empty_values",
+        "one_word",
+        "rambling",
+        "policy",
+        "accusation",
+        "proof_request",
+        "solution_first",
+        "open_question",
+        "concrete_offer",
+        "transactional",
+        "doublespeak",
+        "injection",
+        "non_english",
+        "mixed",
+        "ordinary",
+    ]
 )
 SESSION_KINDS = {"repetition", "ignored_question", "follow_through", "good", "mixed", "poor"}
 
@@ -44,7 +68,9 @@ def check_replies(path: Path, errors: list[str], levels: dict[str, Counter[int]]
     for item in data.get("items", []):
         where = f"{path.name}:{item.get('id')}"
         if set(item) - {"id", "kind", "customer", "reply", "skills", "flags", "why"}:
-            errors.append(f"{where}: unknown keys {set(item) - {'id', 'kind', 'customer', 'reply', 'skills', 'flags', 'why'}}")
+            errors.append(
+                f"{where}: unknown keys {set(item) - {'id', 'kind', 'customer', 'reply', 'skills', 'flags', 'why'}}"
+            )
         if item.get("id") in ids:
             errors.append(f"{where}: duplicate id")
         ids.add(item.get("id"))
@@ -75,7 +101,7 @@ def check_sessions(path: Path, errors: list[str]) -> int:
             errors.append(f"{where}: unknown kind {s.get('kind')!r}")
         turns = s.get("turns") or []
         roles = [t.get("role") for t in turns]
-        if not roles or roles[0] != "customer" or any(a == b for a, b in zip(roles, roles[1:], strict=False)):
+        if not roles or roles[0] != "customer" or any(a == b for a, b in itertools.pairwise(roles)):
             errors.append(f"{where}: turns must alternate, customer first")
         if roles.count("trainee") < 3:
             errors.append(f"{where}: at least three trainee turns")
