@@ -275,7 +275,7 @@ def test_a_scenario_id_brings_its_facts_and_an_unknown_one_is_named() -> None:
     known = Transcript(id="a", persona="policy-over-problem", scenario="basic-economy-surgery")
     assert facts(known) and all(isinstance(f, str) for f in facts(known))
     assert facts(Transcript(id="b", persona="policy-over-problem")) == ()
-    with pytest.raises(HotseatError, match="has no scenario 'basic-economy-surgeon'.*basic-economy-surgery"):
+    with pytest.raises(HotseatError, match=r"has no scenario 'basic-economy-surgeon'.*basic-economy-surgery"):
         facts(Transcript(id="c", persona="policy-over-problem", scenario="basic-economy-surgeon"))
-    with pytest.raises(HotseatError, match="needs a \"persona\""):
+    with pytest.raises(HotseatError, match='needs a "persona"'):
         facts(Transcript(id="d", scenario="basic-economy-surgery"))
