@@ -72,7 +72,8 @@ _PATTERNS: dict[Breach, re.Pattern[str]] = {
     Breach.PLAYS_AGENT: re.compile(
         r"\bas an? (?:ai|assistant|language model|customer (?:service|support)|support agent|agent|representative)\b"
         r"|\bthank you for (?:contacting|reaching out|calling|your patience)\b|\blanguage model\b"
-        r"|\b(?:can(?:'|no)?t|cannot|unable to) (?:assist|help) (?:you )?with (?:that|this)\b"
+        r"|\b(?:can(?:'|no)?t|cannot|unable to|not able to) (?:assist|help) (?:you )?with (?:that|this)\b"
+        r"|\bassist with (?:that|this|your) (?:request|question|issue)\b"
         r"|\b(?:give|provide) (?:me |us )?(?:more|some|further) (?:details|information)\b"
         r"|\bunderstand your (?:message|request|question|concern)\b"
         r"|^\s*(?:agent|assistant|support|representative)\s*:",

@@ -27,6 +27,7 @@ CONTEXT = CharacterContext(
         ("As an AI, I don't have feelings.", Breach.PLAYS_AGENT),
         ("I'm sorry, but I can't assist with that.", Breach.PLAYS_AGENT),
         ("Can you please give me more details?", Breach.PLAYS_AGENT),
+        ("I'm sorry, but I'm not able to assist with that request.", Breach.PLAYS_AGENT),
         ("I'm sorry to hear about that.", Breach.APOLOGISES),
         ("*sighs heavily* Fine.", Breach.NARRATES),
         ("No, you do not feel heard yet.", Breach.REVEALS),
