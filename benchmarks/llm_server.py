@@ -34,9 +34,19 @@ TRAINEE_LINES = {
         "I'm sorry, we handled this badly. I can move you to a flight in May at no cost.",
     ],
     "sorry-hardest-word": [
-        "Mistakes were made, and we regret any inconvenience.",
         "You're right, we got this wrong and I'm sorry. What would put this right for you?",
+        "Can you tell me more about what happened when you called?",
         "I'll sort it today and call you myself on Friday to confirm it's done.",
+    ],
+    "guilty-until-proven-innocent": [
+        "We'll need proof before we can do anything.",
+        "I'm sorry, I didn't mean to doubt you. Tell me what happened.",
+        "So the item arrived damaged and you were treated like a suspect. That's not fair.",
+    ],
+    "transaction-not-relationship": [
+        "What's your account number?",
+        "You've been with us for years and we made you feel like a number. I'm sorry.",
+        "Let's fix this together today, and I'll make sure it doesn't happen again.",
     ],
 }
 
@@ -93,37 +103,54 @@ def bench_customer(base_url: str, tmp: Path) -> dict[str, Any]:
     outcomes: dict[str, int] = {}
     shown_breaching = 0
     turns = 0
+    after_kinds: dict[str, int] = {}
     for persona, lines in TRAINEE_LINES.items():
-        session = engine.start(persona, None, "upset", user_id=store.local_user_id())
+        session = engine.start(persona, None, "calm", user_id=store.local_user_id())
         for line in lines:
             engine.submit(session, line)
-            # before: one raw draft, unguarded (not stored)
             request = engine_request(engine, session)
             prompt = builder.build(request)
+            context = context_for(request, prompt.messages[-1].content)  # before the reply is stored
+            # after: the guarded customer, as the trainee sees it (stored); it runs first, so its
+            # first draft pays the prompt processing: that draft's first token is the turn's TTFT
+            firsts: list[float] = []
             started = time.monotonic()
-            first = None
-            draft = ""
-            for chunk in model.stream(prompt.messages):
-                first = first if first is not None else time.monotonic() - started
-                draft += chunk
-            raw_total.append(time.monotonic() - started)
-            raw_ttft.append(first if first is not None else raw_total[-1])
-            breach = reply_breach(draft, context_for(request, prompt.messages[-1].content))
-            if breach:
-                raw_breaches[breach.value] = raw_breaches.get(breach.value, 0) + 1
-            # after: the guarded customer, as the trainee sees it (stored)
-            started = time.monotonic()
+            original = model.stream
+
+            def timed(
+                messages: Any, _original: Any = original, _firsts: list[float] = firsts, _started: float = started
+            ) -> Any:
+                for index, chunk in enumerate(_original(messages)):
+                    if index == 0:
+                        _firsts.append(time.monotonic() - _started)
+                    yield chunk
+
+            model.stream = timed  # type: ignore[method-assign]
             first = None
             shown = ""
-            for chunk in engine.respond(session):
-                first = first if first is not None else time.monotonic() - started
-                shown += chunk
+            try:
+                for chunk in engine.respond(session):
+                    first = first if first is not None else time.monotonic() - started
+                    shown += chunk
+            finally:
+                model.stream = original  # type: ignore[method-assign]
             shown_total.append(time.monotonic() - started)
             shown_first.append(first if first is not None else shown_total[-1])
+            if firsts:
+                raw_ttft.append(firsts[0])
             report = customer.last_guard
             outcomes[report.outcome] = outcomes.get(report.outcome, 0) + 1
-            if report.outcome != "scripted" and reply_breach(shown, context_for(request, "")):
+            after = reply_breach(shown, context)
+            if report.outcome != "scripted" and after:
                 shown_breaching += 1
+                after_kinds[after.value] = after_kinds.get(after.value, 0) + 1
+            # before: one raw draft of the same prompt, unguarded (not stored; its prefix is cached)
+            started = time.monotonic()
+            draft = "".join(original(prompt.messages))
+            raw_total.append(time.monotonic() - started)
+            breach = reply_breach(draft, context)
+            if breach:
+                raw_breaches[breach.value] = raw_breaches.get(breach.value, 0) + 1
             turns += 1
             said = f"shown ({report.outcome}): {shown.strip()[:100]!r}"
             print(f"  [{persona}] raw: {draft.strip()[:100]!r} -> {breach}; {said}")
@@ -132,14 +159,16 @@ def bench_customer(base_url: str, tmp: Path) -> dict[str, Any]:
     raw_ooc = sum(raw_breaches.values())
     return {
         "turns": turns,
-        "raw_ttft_s_median": round(statistics.median(raw_ttft), 2),
-        "raw_total_s_median": round(statistics.median(raw_total), 2),
+        "ttft_s_median": round(statistics.median(raw_ttft), 2) if raw_ttft else None,
+        "ttft_s_max": round(max(raw_ttft), 2) if raw_ttft else None,
+        "raw_draft_total_s_median_cached_prompt": round(statistics.median(raw_total), 2),
         "guarded_first_text_s_median": round(statistics.median(shown_first), 2),
         "guarded_total_s_median": round(statistics.median(shown_total), 2),
         "out_of_character_before": f"{raw_ooc}/{turns}",
         "out_of_character_before_kinds": raw_breaches,
         "guard_outcomes": outcomes,
         "out_of_character_after": f"{shown_breaching}/{turns}",
+        "out_of_character_after_kinds": after_kinds,
     }
 
 
