@@ -279,7 +279,11 @@ class LLMJudge:
                 last_output=raw,
                 attempts=attempts,
             )
-        return self._evaluation(accepted, judged_turns or [], trainee, injected, transcript, facts)
+        evaluation = self._evaluation(accepted, judged_turns or [], trainee, injected, transcript, facts)
+        if stopped and evaluation.fallback_reason:
+            note = evaluation.fallback_reason.removesuffix(".") + f" (the judge stopped: {stopped})."
+            evaluation = evaluation.model_copy(update={"fallback_reason": note})
+        return evaluation
 
     def salvage(
         self, raw: str, wanted: Sequence[Skill], trainee: Mapping[int, str], injected: set[int]

@@ -190,6 +190,7 @@ def test_no_new_request_starts_once_the_budget_is_spent() -> None:
     result = judge_for(model, budget_s=1e-9)(TRANSCRIPT)
     assert len(model.history) == 1
     assert result.fallback_skills == [Skill.APOLOGY]
+    assert result.fallback_reason and "budget was spent" in result.fallback_reason
 
 
 def test_an_injection_attempt_caps_every_skill_for_the_session() -> None:
