@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -88,7 +88,8 @@ _PATTERNS: dict[Breach, re.Pattern[str]] = {
         r"\bcurrent state\b|\b(?:anger|trust)\s*(?:is\s*)?\d+\s*(?:/|out of)\s*10\b|\bfelt[_ ]heard\b"
         r"|\byou (?:do not|don't) feel heard\b|\byou feel heard\b|\brole[- ]?play|\bin character\b"
         r"|\bsystem prompt\b|\bmy (?:instructions|prompt)\b|\bplain_language\b|\bloyalty[- ]killer"
-        r"|\byou showed\b|\bprivate (?:notes?|state)\b|\bshort sentences\b|\bin your own words\b",
+        r"|\byou showed\b|\bprivate (?:notes?|state)\b|\bshort sentences\b|\bin your own words\b"
+        r"|\bthe upset customer\b|\bnot the agent\b|\bnot an? (?:assistant|ai)\b|\bdraft reply\b",
         re.I,
     ),
 }
@@ -122,7 +123,7 @@ class CharacterContext:
     """What a reply is checked against."""
 
     customer_name: str
-    trainee_said: str = ""
+    trainee_said: str = ""  # everything the trainee said so far
     customer_said: Sequence[str] = ()
     private_text: str = ""  # the state note the model was given: quoting it is a breach
     walking_away: bool = False
@@ -134,10 +135,9 @@ def context_for(request: ReplyRequest, private_text: str) -> CharacterContext:
     from hotseat.mood import Ending
 
     turns = request.session.turns
-    trainee = next((t.text for t in reversed(turns) if t.role == "trainee"), "")
     return CharacterContext(
         customer_name=request.scenario.customer.name.split()[0],
-        trainee_said=trainee,
+        trainee_said="\n".join(t.text for t in turns if t.role == "trainee"),
         customer_said=tuple(t.text for t in turns if t.role == "customer"),
         private_text=private_text,
         walking_away=request.ending is Ending.WALKED_AWAY,
@@ -217,7 +217,9 @@ class CharacterGuard:
         shown = yield from self._attempt(generate([]))
         if shown is not None:
             return
-        shown = yield from self._attempt(generate([reminder(self.report.breaches[-1], self.context)]))
+        note = reminder(self.report.breaches[-1], self.context)
+        self.context = replace(self.context, private_text=f"{self.context.private_text}\n{note.content}")
+        shown = yield from self._attempt(generate([note]))
         if shown is not None:
             self.report.outcome = "regenerated" if self.report.outcome == "ok" else self.report.outcome
             return

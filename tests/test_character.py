@@ -29,6 +29,7 @@ CONTEXT = CharacterContext(
         ("Can you please give me more details?", Breach.PLAYS_AGENT),
         ("I'm sorry, but I'm not able to assist with that request.", Breach.PLAYS_AGENT),
         ("I'm sorry to hear about that.", Breach.APOLOGISES),
+        ("Yes, I am Dana, the upset customer speaking for myself.", Breach.REVEALS),
         ("*sighs heavily* Fine.", Breach.NARRATES),
         ("No, you do not feel heard yet.", Breach.REVEALS),
         ("My anger is 7/10 right now.", Breach.REVEALS),
@@ -94,3 +95,28 @@ def test_a_later_breach_trims_the_reply_to_what_was_already_shown() -> None:
     assert text == "That is not good enough. "
     assert len(calls) == 1
     assert guard.report.outcome == "trimmed"
+
+
+def test_echoing_an_earlier_trainee_turn_is_caught_too() -> None:
+    from hotseat.character import context_for
+
+    class _Turn:
+        def __init__(self, role: str, text: str) -> None:
+            self.role, self.text = role, text
+
+    class _Request:
+        session = type(
+            "S", (), {"turns": [_Turn("trainee", "I didn't mean to doubt you at all."), _Turn("trainee", "OK.")]}
+        )
+        scenario = type("Sc", (), {"customer": type("C", (), {"name": "Dana Smith"})})
+        ending = None
+
+    context = context_for(_Request(), "")  # type: ignore[arg-type]
+    assert sentence_breach("I didn't mean to doubt you at all.", context) is Breach.ECHOES_TRAINEE
+
+
+def test_a_regeneration_that_repeats_the_reminder_falls_back() -> None:
+    guard = CharacterGuard(CONTEXT)
+    text, _calls = _run(guard, "How can I help you?", "Reply again as Dana would, reacting to what they just said.")
+    assert text == "SCRIPTED LINE"
+    assert guard.report.breaches[-1] is Breach.REVEALS
