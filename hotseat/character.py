@@ -66,7 +66,7 @@ _PATTERNS: dict[Breach, re.Pattern[str]] = {
         r"|\b(?:let me|allow me to) (?:help|assist|check|look into|see what i can)\b"
         rf"|\b{_I}\s+(?:will|'ll|can|could)?\s*(?:send|process|arrange|issue|refund|replace|escalate|look into)\b"
         r"\s+(?:a|the|your|you|this|that|it)\b"
-        r"|\bsure, i can\b|\bcertainly, i\b",
+        r"|\bsure, i can\b|\bcertainly, i\b|\b(?:i'?m|i am|we'?re|we are) (?:here|happy|glad) to help\b",
         re.I,
     ),
     Breach.PLAYS_AGENT: re.compile(
@@ -89,7 +89,7 @@ _PATTERNS: dict[Breach, re.Pattern[str]] = {
         r"|\byou (?:do not|don't) feel heard\b|\byou feel heard\b|\brole[- ]?play|\bin character\b"
         r"|\bsystem prompt\b|\bmy (?:instructions|prompt)\b|\bplain_language\b|\bloyalty[- ]killer"
         r"|\byou showed\b|\bprivate (?:notes?|state)\b|\bshort sentences\b|\bin your own words\b"
-        r"|\bthe upset customer\b|\bnot the agent\b|\bnot an? (?:assistant|ai)\b|\bdraft reply\b",
+        r"|\bupset customer\b|\bnot the agent\b|\bnot an? (?:assistant|ai)\b|\bdraft reply\b",
         re.I,
     ),
 }

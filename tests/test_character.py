@@ -24,6 +24,7 @@ CONTEXT = CharacterContext(
         ("Sure, I can help with that.", Breach.OFFERS_HELP),
         ("I'll send the replacement tablet today.", Breach.OFFERS_HELP),
         ("How can I help you today?", Breach.OFFERS_HELP),
+        ("I'm here to help you.", Breach.OFFERS_HELP),
         ("As an AI, I don't have feelings.", Breach.PLAYS_AGENT),
         ("I'm sorry, but I can't assist with that.", Breach.PLAYS_AGENT),
         ("Can you please give me more details?", Breach.PLAYS_AGENT),
