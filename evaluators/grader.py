@@ -34,9 +34,16 @@ def fallback_reason(exc: EvaluationError | ProviderError) -> str:
 
 
 def make_grader(
-    *, model: ChatModel | None, rubrics: Mapping[Skill, Rubric | str] | None = None, max_attempts: int = 3
+    *,
+    model: ChatModel | None,
+    rubrics: Mapping[Skill, Rubric | str] | None = None,
+    max_attempts: int = 3,
+    budget_s: float | None = None,
 ) -> Grader:
-    """A grading function bound to one model (None: offline), building the judge once."""
+    """A grading function bound to one model (None: offline), building the judge once.
+
+    `budget_s` is the judge's total time per transcript: it starts no new request once spent.
+    """
     if model is None:
 
         def grade_offline(transcript: Transcript, *, facts: Sequence[str] = ()) -> Evaluation:
@@ -46,7 +53,7 @@ def make_grader(
     from evaluators.judge import make_llm_judge
 
     try:
-        judge = make_llm_judge(model=model, rubrics=rubrics, max_attempts=max_attempts)
+        judge = make_llm_judge(model=model, rubrics=rubrics, max_attempts=max_attempts, budget_s=budget_s)
     except HotseatError as exc:  # a missing rubric or prompt file: grade, and say why not by the judge
         reason = f"LLM judge could not be set up ({exc.message}); graded by the offline evaluator instead."
 
@@ -65,6 +72,8 @@ def make_grader(
     return grade_with_fallback
 
 
-def grade(transcript: Transcript, *, model: ChatModel | None, facts: Sequence[str] = ()) -> Evaluation:
+def grade(
+    transcript: Transcript, *, model: ChatModel | None, facts: Sequence[str] = (), budget_s: float | None = None
+) -> Evaluation:
     """Grade one transcript: LLM judge when `model` is given, else offline; never fails on a bad judge."""
-    return make_grader(model=model)(transcript, facts=facts)
+    return make_grader(model=model, budget_s=budget_s)(transcript, facts=facts)

@@ -7,8 +7,8 @@ import unicodedata
 from collections.abc import Collection, Mapping
 from functools import lru_cache
 
-from evaluators.judge_schema import JudgeAnswer
-from evaluators.skills import Flag
+from evaluators.judge_schema import JudgeAnswer, JudgedSkill
+from evaluators.skills import Flag, Skill
 
 _PUNCTUATION = str.maketrans(
     {"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
@@ -18,6 +18,8 @@ _PUNCTUATION = str.maketrans(
 _QUOTE_MARKS = " \"'`"
 _EDGES = _QUOTE_MARKS + ".,;:!?"
 _ELISION = re.compile(r"\.\.\.+")
+_WORDS = re.compile(r"\w+")
+_PLACEHOLDERS = {"text", "reasoning", "your reasoning", "n/a", "none", "todo"}
 MAX_PROBLEMS = 12
 
 
@@ -92,6 +94,59 @@ def locate_quote(quote: str, turns: Mapping[int, str]) -> tuple[int, str] | None
     return None
 
 
+def _placeholder(text: str) -> bool:
+    folded = text.strip().lower()
+    return not _WORDS.search(folded) or folded in _PLACEHOLDERS or "exact trainee words" in folded
+
+
+def skill_problems(
+    skill: Skill,
+    graded: JudgedSkill,
+    trainee_turns: Mapping[int, str],
+    flagged: Collection[int],
+    *,
+    salvage: bool = False,
+) -> list[str]:
+    """What is wrong with one skill's grade: quotes not verbatim, from flagged turns, or a score above 1 unquoted.
+
+    With `salvage`, quotes that are not verbatim are forgiven (they are dropped from the evidence)
+    as long as one verbatim quote remains, and a placeholder reasoning is a problem.
+    """
+    problems: list[str] = []
+    quotable = {i: text for i, text in trainee_turns.items() if i not in flagged}
+    valid = 0
+    unverified: list[str] = []
+    if salvage and _placeholder(graded.reasoning):
+        problems.append(
+            f"skills.{skill.value}.reasoning: write one or two real sentences naming the rubric level, "
+            "not a placeholder."
+        )
+    for quote in graded.evidence:
+        found = locate_quote(quote, quotable)
+        if found:
+            valid += 1
+            continue
+        source = locate_quote(quote, {i: trainee_turns[i] for i in flagged if i in trainee_turns})
+        if source:
+            problems.append(
+                f'skills.{skill.value}.evidence: "{_short(quote)}" is from turn {source[0]}, which '
+                "is flagged injection and earns nothing; do not quote it."
+            )
+        else:
+            unverified.append(
+                f'skills.{skill.value}.evidence: "{_short(quote)}" does not appear verbatim in any '
+                "trainee turn; copy the trainee's exact words or remove it."
+            )
+    if not (salvage and valid):
+        problems.extend(unverified)
+    if graded.score > 1 and valid == 0:
+        problems.append(
+            f"skills.{skill.value}: a score of {graded.score} needs at least one verbatim quote "
+            "from a trainee turn as evidence (or score 1 if the skill was never shown)."
+        )
+    return problems
+
+
 def answer_problems(
     answer: JudgeAnswer,
     trainee_turns: Mapping[int, str],
@@ -101,30 +156,8 @@ def answer_problems(
     """What is wrong with a schema-valid answer, as short sentences the judge can act on."""
     problems: list[str] = []
     flagged = set(injected) | {t.index for t in answer.turns if Flag.INJECTION in t.flags}
-    quotable = {i: text for i, text in trainee_turns.items() if i not in flagged}
     for skill, graded in answer.skills.items():
-        valid = 0
-        for quote in graded.evidence:
-            found = locate_quote(quote, quotable)
-            if found:
-                valid += 1
-                continue
-            source = locate_quote(quote, {i: trainee_turns[i] for i in flagged if i in trainee_turns})
-            if source:
-                problems.append(
-                    f'skills.{skill.value}.evidence: "{_short(quote)}" is from turn {source[0]}, which '
-                    "is flagged injection and earns nothing; do not quote it."
-                )
-            else:
-                problems.append(
-                    f'skills.{skill.value}.evidence: "{_short(quote)}" does not appear verbatim in any '
-                    "trainee turn; copy the trainee's exact words or remove it."
-                )
-        if graded.score > 1 and valid == 0:
-            problems.append(
-                f"skills.{skill.value}: a score of {graded.score} needs at least one verbatim quote "
-                "from a trainee turn as evidence (or score 1 if the skill was never shown)."
-            )
+        problems.extend(skill_problems(skill, graded, trainee_turns, flagged))
     seen: set[int] = set()
     for turn in answer.turns:
         if turn.index in seen:

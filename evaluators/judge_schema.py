@@ -1,23 +1,30 @@
-"""What the LLM judge must answer: one JSON object grading all six skills and every trainee turn."""
+"""What the LLM judge must answer: one JSON object grading all six skills and every trainee turn.
+
+Every field of a skill is required and declared in the order the model should think (evidence,
+reasoning, score, suggestion): grammar-constrained servers such as llama.cpp write required fields
+first, in schema order, so an optional `evidence` would be skipped and the score written first.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from functools import lru_cache
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from evaluators.skills import Flag, Skill
 
 
 class JudgedSkill(BaseModel):
-    """One skill: evidence, then reasoning, then the score (the model reasons before it scores)."""
+    """One skill: evidence, then reasoning, then the score, then a suggestion (all required, in that order)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    evidence: list[str] = Field(default_factory=list, description="Exact trainee words, verbatim.")
+    evidence: list[str] = Field(description="Exact trainee words, verbatim; [] when the skill was never shown.")
     reasoning: str = Field(description="Which rubric level the evidence matches, and why.")
     score: int = Field(ge=1, le=5)
-    suggestion: str = Field(default="", description="A better sentence the trainee could have said.")
+    suggestion: str = Field(description="A better sentence the trainee could have said.")
 
 
 class JudgedSkills(BaseModel):
@@ -54,3 +61,19 @@ class JudgeAnswer(BaseModel):
 
     skills: JudgedSkills
     turns: list[JudgedTurn] = Field(default_factory=list)
+
+
+@lru_cache(maxsize=64)
+def _partial_answer_model(keys: tuple[str, ...]) -> type[BaseModel]:
+    fields: dict[str, object] = {key: (JudgedSkill, ...) for key in keys}
+    skills = create_model(  # type: ignore[call-overload]
+        "JudgedSkills", __config__=ConfigDict(extra="forbid"), **fields
+    )
+    return create_model(  # type: ignore[no-any-return,call-overload]
+        "JudgeAnswer", __config__=ConfigDict(extra="forbid"), skills=(skills, ...)
+    )
+
+
+def partial_answer_model(skills: Collection[Skill]) -> type[BaseModel]:
+    """The schema of a re-ask: only `skills` (in `Skill` order), all required, no per-turn part."""
+    return _partial_answer_model(tuple(s.value for s in Skill if s in skills))

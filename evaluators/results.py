@@ -47,6 +47,7 @@ class Evaluation(BaseModel):
     flags: list[Flag] = Field(default_factory=list)
     turns: list[TurnGrade] = Field(default_factory=list)
     fallback_reason: str | None = None  # set when the LLM judge failed and offline graded instead
+    fallback_skills: list[Skill] = Field(default_factory=list)  # skills the offline evaluator graded for the judge
 
     @model_validator(mode="after")
     def _each_skill_once(self) -> Evaluation:

@@ -17,12 +17,13 @@ class TranscriptTurn(BaseModel):
 
 
 class Transcript(BaseModel):
-    """A conversation to grade: `{"id", "persona", "turns": [{"role", "text"}, ...]}`."""
+    """A conversation to grade: `{"id", "persona", "scenario"?, "turns": [{"role", "text"}, ...]}`."""
 
     model_config = ConfigDict(extra="ignore")
 
     id: str
     persona: str = ""
+    scenario: str = ""  # optional: a scenario id of the persona, whose facts the judge is shown
     turns: list[TranscriptTurn] = Field(default_factory=list)
 
     def trainee_turns(self) -> list[tuple[int, str]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -198,11 +199,22 @@ def _prompt(label: str, *, to_stderr: bool) -> str:
 
 
 def _reply(engine: PracticeEngine, session: PracticeSession, name: str, note: str | None, as_json: bool) -> None:
-    reply = engine.reply_text(session)
-    if not as_json:
-        if note:
-            out.print(f"  [dim]{escape(note)} · anger {session.mood.anger:.1f}/10[/dim]", highlight=False)
-        out.print(f"[bold]{name}:[/bold]", _plain(reply), highlight=False)
+    if as_json:
+        engine.reply_text(session)
+        return
+    if note:
+        out.print(f"  [dim]{escape(note)} · anger {session.mood.anger:.1f}/10[/dim]", highlight=False)
+    _stream_reply(engine.respond(session), name)
+
+
+def _stream_reply(chunks: Iterator[str], name: str) -> None:
+    """Print the customer's reply as it arrives, as the app does (printed as text, never as markup)."""
+    out.print(f"[bold]{name}:[/bold] ", end="", highlight=False)
+    out.file.flush()
+    for chunk in chunks:
+        out.print(chunk, end="", markup=False, highlight=False, soft_wrap=True)
+        out.file.flush()
+    out.print()
 
 
 def _script_lines(path: Path) -> list[tuple[int, str]]:

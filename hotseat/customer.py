@@ -14,7 +14,7 @@ from hotseat.mood import Ending, MoodChange
 from hotseat.personas import Difficulty, Persona, Scenario
 from hotseat.practice import PracticeSession
 from hotseat.prompt_window import CustomerPromptBuilder
-from hotseat.providers.base import ChatModel, record_prompt_tokens
+from hotseat.providers.base import ChatMessage, ChatModel, record_prompt_tokens
 
 
 @dataclass(frozen=True)
@@ -162,13 +162,22 @@ class LLMCustomer:
         self.name = model.name
 
     def reply(self, request: ReplyRequest) -> Iterator[str]:
-        """Build the prompt within the token budget and stream the model's reply."""
+        """Build the prompt within the token budget and stream the model's reply, kept in character."""
+        from hotseat.character import CharacterGuard, context_for
+
         prompt = self.builder.build(request)
         request.session.summary = prompt.summary
         request.session.summarised_through = prompt.summarised_through
         self.last_prompt_tokens = prompt.tokens
         record_prompt_tokens(prompt.tokens)  # per reply: last_prompt_tokens is shared by every user
+        guard = CharacterGuard(context_for(request, prompt.messages[-1].content))
+        self.last_guard = guard.report
+        yield from guard.run(
+            lambda extra: self._draft(prompt.messages + extra), lambda: ScriptedCustomer().compose(request)
+        )
+
+    def _draft(self, messages: list[ChatMessage]) -> Iterator[str]:
         if self.model.can_stream:
-            yield from self.model.stream(prompt.messages)
+            yield from self.model.stream(messages)
         else:
-            yield self.model.complete(prompt.messages)
+            yield self.model.complete(messages)

@@ -27,6 +27,7 @@ class SkillDebrief(BaseModel):
     reasoning: str = ""
     evidence: list[str] = Field(default_factory=list)  # verbatim quotes of the trainee
     better: str = ""  # a sentence the trainee could have said
+    evaluator: str = ""  # which evaluator gave this score ("offline" or "llm:<model>")
 
 
 class FlagRaised(BaseModel):
@@ -86,6 +87,7 @@ class Debrief(BaseModel):
     assisted: bool
     evaluator: str | None = None  # "offline" or "llm:<model>"; None when no grade is available
     fallback_reason: str | None = None
+    judge_pending: bool = False  # the LLM judge is still grading; these are the offline evaluator's scores
     skills: list[SkillDebrief] = Field(default_factory=list)
     flags: list[FlagRaised] = Field(default_factory=list)
     curve: list[MoodPoint] = Field(default_factory=list)
@@ -203,6 +205,7 @@ def _skills(evaluation: Evaluation, anchors: Mapping[Skill, Mapping[int, str]]) 
             reasoning=grade.reasoning,
             evidence=list(grade.evidence),
             better=grade.suggestion,
+            evaluator="offline" if skill in evaluation.fallback_skills else evaluation.evaluator,
         )
         for skill in Skill
     ]
@@ -215,6 +218,7 @@ def build_debrief(
     evaluation: Evaluation | None,
     *,
     anchors: Mapping[Skill, Mapping[int, str]] | None = None,
+    judge_pending: bool = False,
 ) -> Debrief:
     """The debrief of a session: skills with anchors and evidence, flags by turn, mood curve, phases."""
     if evaluation is not None and anchors is None:
@@ -228,6 +232,7 @@ def build_debrief(
         assisted=session.assisted,
         evaluator=evaluation.evaluator if evaluation else None,
         fallback_reason=evaluation.fallback_reason if evaluation else None,
+        judge_pending=judge_pending,
         skills=_skills(evaluation, anchors or {}) if evaluation else [],
         flags=_flags(session, evaluation),
         curve=_curve(session),
@@ -236,11 +241,45 @@ def build_debrief(
 
 
 # -- grading, once per session ----------------------------------------------------------------
-def grade_session(session: PracticeSession, judge_model: ChatModel | None, *, facts: Sequence[str] = ()) -> Evaluation:
+def grade_session(
+    session: PracticeSession,
+    judge_model: ChatModel | None,
+    *,
+    facts: Sequence[str] = (),
+    budget_s: float | None = None,
+) -> Evaluation:
     """Grade the session's transcript (customer and trainee words only: hints never reach the grader)."""
     from evaluators.grader import grade
 
-    return grade(session.to_transcript(), model=judge_model, facts=tuple(facts))
+    return grade(session.to_transcript(), model=judge_model, facts=tuple(facts), budget_s=budget_s)
+
+
+def judge_settled(evaluation: Evaluation | None) -> bool:
+    """True when the grade is the LLM judge's, or says why the judge could not give one."""
+    return evaluation is not None and (evaluation.evaluator != "offline" or evaluation.fallback_reason is not None)
+
+
+def offline_evaluation_for(store: Store, session: PracticeSession, *, facts: Sequence[str] = ()) -> Evaluation:
+    """The stored grade, or the offline evaluator's, graded now (milliseconds) and stored."""
+    evaluation = stored_evaluation(store, session)
+    if evaluation is None:
+        evaluation = grade_session(session, None, facts=facts)
+        store.add_evaluation(session.id, evaluation.evaluator, evaluation.model_dump(mode="json"))
+    return evaluation
+
+
+def judge_into_store(
+    store: Store,
+    session: PracticeSession,
+    judge_model: ChatModel | None,
+    *,
+    facts: Sequence[str] = (),
+    budget_s: float | None = None,
+) -> Evaluation:
+    """Grade with the LLM judge (falling back, with a note, when it fails) and store the grade."""
+    evaluation = grade_session(session, judge_model, facts=facts, budget_s=budget_s)
+    store.add_evaluation(session.id, evaluation.evaluator, evaluation.model_dump(mode="json"))
+    return evaluation
 
 
 def _covers(evaluation: Evaluation, session: PracticeSession) -> bool:

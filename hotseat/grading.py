@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import IO, Any, TextIO
+from typing import IO, TYPE_CHECKING, Any, TextIO
 
 from pydantic import BaseModel, ValidationError
 from rich.console import Console
@@ -40,6 +40,9 @@ from hotseat.datafiles import closest
 from hotseat.errors import HotseatError, InputError
 from hotseat.providers.base import ChatMessage, ChatModel, Usage
 from hotseat.text import read_cell, safe_cell
+
+if TYPE_CHECKING:
+    from hotseat.personas import PersonaLibrary
 
 MAX_TURNS = 400
 MAX_TURN_CHARS = 20_000
@@ -139,6 +142,8 @@ def evaluation_record(transcript_id: str, evaluation: Evaluation) -> dict[str, A
     }
     if evaluation.fallback_reason:
         record["fallback_reason"] = evaluation.fallback_reason
+    if evaluation.fallback_skills:
+        record["fallback_skills"] = [s.value for s in evaluation.fallback_skills]
     return record
 
 
@@ -151,6 +156,7 @@ def record_evaluation(record: Mapping[str, Any]) -> tuple[str, Evaluation]:
         flags=[Flag(f) for f in record.get("flags", [])],
         turns=[TurnGrade.model_validate(t) for t in record.get("turns", [])],
         fallback_reason=record.get("fallback_reason"),
+        fallback_skills=[Skill(s) for s in record.get("fallback_skills", [])],
     )
     return str(record["id"]), evaluation
 
@@ -482,17 +488,55 @@ def count_lines(path: Path) -> int | None:
 
 
 def build_grader(
-    model_factory: Callable[[], ChatModel | None], *, offline: bool = False, rate_limit: float | None = None
+    model_factory: Callable[[], ChatModel | None],
+    *,
+    offline: bool = False,
+    rate_limit: float | None = None,
+    budget_s: float | None = None,
+    personas_dir: Path | None = None,
 ) -> tuple[Callable[[Transcript], Evaluation], str]:
-    """The grading function for a batch and the evaluator it will use ("offline" or "llm:<model>")."""
+    """The grading function for a batch and the evaluator it will use ("offline" or "llm:<model>").
+
+    A transcript naming a `scenario` is graded with that scenario's facts (from `personas_dir`).
+    """
     from evaluators.grader import make_grader
     from evaluators.judge import evaluator_name
 
     model = None if offline else model_factory()
     if model is not None and rate_limit:
         model = RateLimitedModel(model, RateLimiter(rate_limit))
-    grader = make_grader(model=model)
-    return grader, (evaluator_name(model) if model else "offline")
+    grader = make_grader(model=model, budget_s=budget_s)
+    facts_of = ScenarioFacts(personas_dir)
+
+    def grade_one(transcript: Transcript) -> Evaluation:
+        return grader(transcript, facts=facts_of(transcript))
+
+    return grade_one, (evaluator_name(model) if model else "offline")
+
+
+class ScenarioFacts:
+    """The facts of a transcript's `scenario` (a scenario id of its persona); () when none is named."""
+
+    def __init__(self, personas_dir: Path | None = None) -> None:
+        self.personas_dir = personas_dir
+        self._library: PersonaLibrary | None = None
+
+    def __call__(self, transcript: Transcript) -> tuple[str, ...]:
+        """The facts, or InputError/PersonaError naming the unknown persona or scenario."""
+        if not transcript.scenario:
+            return ()
+        if not transcript.persona:
+            raise InputError(
+                f'"scenario" {transcript.scenario!r} needs a "persona" to look it up in.',
+                hint='Add the persona id, e.g. "persona": "policy-over-problem".',
+            )
+        if self._library is None:
+            from hotseat.personas import PersonaLibrary
+            from hotseat.settings import load_settings
+
+            self._library = PersonaLibrary(self.personas_dir or load_settings().personas_dir)
+        persona = self._library.get(transcript.persona)
+        return tuple(persona.scenario(transcript.scenario).story())
 
 
 @dataclass(frozen=True)
@@ -523,7 +567,16 @@ def grade_file(
     if options.concurrency < 1:
         raise InputError("--concurrency must be at least 1.")
     total = count_lines(options.input_path)
-    grader, evaluator = build_grader(model_factory, offline=options.offline, rate_limit=options.rate_limit)
+    from hotseat.settings import load_settings
+
+    settings = load_settings()
+    grader, evaluator = build_grader(
+        model_factory,
+        offline=options.offline,
+        rate_limit=options.rate_limit,
+        budget_s=settings.judge_budget_s,
+        personas_dir=settings.personas_dir,
+    )
     if evaluator == "offline" and not options.offline:
         console.print("No LLM judge configured: grading offline (set OPENAI_API_KEY or OPENAI_BASE_URL).")
     bar = Progress(

@@ -56,7 +56,7 @@ class CustomerPromptBuilder:
         )
         state = self.prompts.get("customer_state").render(
             mood=(request.change.after if request.change else session.mood),
-            note=self._note(request),
+            reaction=self._reaction(request),
             ending=request.ending.value if request.ending else "",
             injection=bool(request.signals and "injection" in request.signals.flags),
         )
@@ -89,7 +89,8 @@ class CustomerPromptBuilder:
         return messages, summary
 
     @staticmethod
-    def _note(request: ReplyRequest) -> str:
-        if request.signals is None:
-            return ""
-        return "; ".join(request.signals.notes.values())
+    def _reaction(request: ReplyRequest) -> str:
+        """What the trainee just did, as the scripted customer would react (never the engine's notes)."""
+        from hotseat.customer import choose_reaction
+
+        return choose_reaction(request)

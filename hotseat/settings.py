@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     request_timeout_s: float = 60.0
     max_retries: int = 3
     structured_output: StructuredMode = StructuredMode.AUTO
+    judge_temperature: float = 0.1
+    judge_max_tokens: int = Field(default=1500, ge=64)
+    judge_budget_s: float = Field(default=180.0, gt=0)
+    customer_max_tokens: int = Field(default=160, ge=16)
 
     data_dir: Path = Field(default_factory=_default_data_dir)
     database_url: str | None = Field(

@@ -2,9 +2,10 @@
 
 Fixtures:
   openai_server   a real OpenAI-compatible server on 127.0.0.1 (see tests/support/openai_server.py);
-                  parametrize with `indirect=True` and a mode ("openai", "llamacpp", "plain").
+                  parametrize with `indirect=True` and a mode ("openai", "llamacpp", "llamacpp-legacy", "plain").
   openai_settings `Settings` pointing Hotseat's provider at `openai_server`, with short time-outs.
   openai_env      the same as environment variables (for AppTest, the CLI, subprocesses).
+  llama_server    a real llama.cpp llama-server on 127.0.0.1 (session-wide; `llm` marker tests).
 Helpers (import them: `tests/` is on sys.path): `from support import TEST_API_KEY, free_port, require_or_skip`.
 """
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from pydantic import SecretStr
@@ -48,6 +49,25 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     except ImportError:
         return
     monkeypatch.setitem(Settings.model_config, "env_file", None)
+
+
+@pytest.fixture(scope="session")
+def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A real llama.cpp `llama-server` on 127.0.0.1 with the small cached model, for the whole session.
+
+    Built and fetched by scripts/llama_server.sh (`.ci/run` runs it); skipped when missing, a
+    failure when HOTSEAT_REQUIRE_LLM=1 (CI).
+    """
+    from hotseat.devserver import LlamaServer, available, model_file, server_binary
+
+    require_or_skip(
+        available(),
+        f"llama-server or its model is missing ({server_binary()}, {model_file()}): run scripts/llama_server.sh",
+        "HOTSEAT_REQUIRE_LLM",
+    )
+    server = LlamaServer(log_path=tmp_path_factory.mktemp("llama") / "llama-server.log")
+    with server:
+        yield server
 
 
 @pytest.fixture

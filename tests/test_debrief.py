@@ -218,7 +218,7 @@ def test_hints_never_reach_the_grader(tmp_path: Path, monkeypatch: pytest.Monkey
     session = play(engine, GOOD[:2], hints=True)
     seen: list[Transcript] = []
 
-    def spy(transcript: Transcript, *, model: Any, facts: Any = ()) -> Evaluation:
+    def spy(transcript: Transcript, *, model: Any, facts: Any = (), budget_s: Any = None) -> Evaluation:
         seen.append(transcript)
         skills = [SkillScore(skill=s, reasoning="spy", score=3) for s in Skill]
         return Evaluation(evaluator="offline", skills=skills)
@@ -323,4 +323,55 @@ def test_a_session_whose_persona_is_gone_gets_a_message_not_a_crash() -> None:
     at = AppTest.from_function(_orphan_page, default_timeout=30).run()
     assert not at.exception, at.exception
     assert "No debrief for this session" in at.warning[0].value
+    services.clear()
+
+
+def _judge_answer(request: Any) -> str:
+    """A valid judge answer for the transcript in the request, quoting its first trainee turn."""
+    import json
+    import re
+
+    turns = re.findall(r'<turn index="(\d+)"[^>]*>(.*)</turn>', request.last_user_message)
+    quote = " ".join(json.loads(turns[0][1]).split()[:3])
+    skills = {s.value: {"evidence": [quote], "reasoning": "r", "score": 3, "suggestion": "s"} for s in Skill}
+    return json.dumps({"skills": skills, "turns": []})
+
+
+@pytest.mark.server
+def test_the_debrief_paints_offline_at_once_and_the_slow_judge_replaces_it(
+    openai_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    from hotseat.ui.debrief_view import background_judge
+    from hotseat.ui.state import services
+
+    services.clear()
+    session = play(services().engine, GOOD)  # played with the scripted customer
+    monkeypatch.setenv("OPENAI_BASE_URL", openai_server.base_url)
+    monkeypatch.setenv("HOTSEAT_MODEL", "test-model")
+    services.clear()  # the same database, now with an LLM judge configured
+    openai_server.delay_next(3.0)
+    openai_server.enqueue(_judge_answer)
+
+    at = AppTest.from_function(_debrief_page, default_timeout=30)
+    at.query_params["session"] = session.id
+    started = time.monotonic()
+    at.run()
+    painted = time.monotonic() - started
+
+    assert not at.exception, at.exception
+    assert painted < 3.0, "the debrief must not wait for the judge"
+    assert "offline evaluator" in " ".join(c.value for c in at.caption)
+    assert any("grading in the background" in c.value for c in at.caption)
+    assert len(at.expander) == len(Skill)
+
+    deadline = time.monotonic() + 20
+    while background_judge().running(f"{session.id}:{len(session.turns)}") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    at.run()
+    assert not at.exception, at.exception
+    captions = " ".join(c.value for c in at.caption)
+    assert "LLM judge (test-model)" in captions
+    assert "grading in the background" not in captions
     services.clear()

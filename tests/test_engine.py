@@ -131,5 +131,7 @@ def test_mood_state_is_rendered_last_so_the_prefix_is_cacheable(tmp_path: Path) 
     engine.say(session, "Tell me what happened.")
     engine.say(session, "That sounds awful.")
     first, second = model.history
-    assert first[-1].content.startswith("Current state") and second[-1].content.startswith("Current state")
+    assert first[-1].content.startswith("How you feel right now") and second[-1].content.startswith(
+        "How you feel right now"
+    )
     assert first[0] == second[0]  # the fixed system prompt is byte-identical between turns

@@ -78,7 +78,7 @@ class ScriptedJudge(FakeChatModel):
         with self._lock:
             self.calls += 1
             self.history.append(list(messages))
-        turns = re.findall(r'<turn index="(\d+)" role="trainee"[^>]*>(.*)</turn>', messages[-1].content)
+        turns = re.findall(r'<turn index="(\d+)"[^>]*>(.*)</turn>', messages[-1].content)
         first_text = json.loads(turns[0][1])
         quote = " ".join(first_text.split()[:3])
         if self.delays:
@@ -264,3 +264,18 @@ def test_dash_reads_transcripts_from_stdin(app: typer.Typer) -> None:
     result = CliRunner().invoke(app, ["grade", "-", "--offline", "--format", "csv"], input="\n".join(GOOD[:2]) + "\n")
     assert result.exit_code == 0, result.output
     assert [r["id"] for r in csv.DictReader(io.StringIO(result.stdout))] == ["t1", "t2"]
+
+
+def test_a_scenario_id_brings_its_facts_and_an_unknown_one_is_named() -> None:
+    from evaluators.transcript import Transcript
+    from hotseat.errors import HotseatError
+    from hotseat.grading import ScenarioFacts
+
+    facts = ScenarioFacts()
+    known = Transcript(id="a", persona="policy-over-problem", scenario="basic-economy-surgery")
+    assert facts(known) and all(isinstance(f, str) for f in facts(known))
+    assert facts(Transcript(id="b", persona="policy-over-problem")) == ()
+    with pytest.raises(HotseatError, match=r"has no scenario 'basic-economy-surgeon'.*basic-economy-surgery"):
+        facts(Transcript(id="c", persona="policy-over-problem", scenario="basic-economy-surgeon"))
+    with pytest.raises(HotseatError, match='needs a "persona"'):
+        facts(Transcript(id="d", scenario="basic-economy-surgery"))

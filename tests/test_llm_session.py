@@ -39,7 +39,7 @@ def test_llm_customer_streams_and_keeps_turns(
     assert request.stream
     assert request.messages[0]["role"] == "system"
     assert request.last_user_message == "That sounds exhausting. What happened?"
-    assert request.messages[-1]["content"].startswith("Current state")
+    assert request.messages[-1]["content"].startswith("How you feel right now")
 
 
 def test_rate_limit_keeps_the_trainee_turn_and_secrets_never_leak(

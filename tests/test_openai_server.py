@@ -188,8 +188,10 @@ def test_unknown_path_is_404(openai_server: OpenAIServer) -> None:
 FORMAT_OUTCOMES = [
     ("openai", JSON_SCHEMA_FORMAT, None),
     ("openai", JSON_OBJECT_FORMAT, None),
-    ("llamacpp", JSON_SCHEMA_FORMAT, openai.InternalServerError),
+    ("llamacpp", JSON_SCHEMA_FORMAT, None),
     ("llamacpp", JSON_OBJECT_FORMAT, None),
+    ("llamacpp-legacy", JSON_SCHEMA_FORMAT, openai.InternalServerError),
+    ("llamacpp-legacy", JSON_OBJECT_FORMAT, None),
     ("plain", JSON_SCHEMA_FORMAT, openai.BadRequestError),
     ("plain", JSON_OBJECT_FORMAT, openai.BadRequestError),
 ]
@@ -284,8 +286,9 @@ def test_chatopenai_timeout_raises_sdk_timeout(openai_server: OpenAIServer) -> N
     ("openai_server", "method", "works"),
     [
         ("openai", "json_schema", True),
-        ("llamacpp", "json_schema", False),
-        ("llamacpp", "json_mode", True),
+        ("llamacpp", "json_schema", True),
+        ("llamacpp-legacy", "json_schema", False),
+        ("llamacpp-legacy", "json_mode", True),
     ],
     indirect=["openai_server"],
 )

@@ -181,10 +181,20 @@ def test_json_on_openai_uses_json_schema(openai_server: OpenAIServer, openai_set
 
 
 @pytest.mark.parametrize("openai_server", ["llamacpp"], indirect=True)
+def test_json_on_current_llamacpp_stays_on_json_schema(openai_server: OpenAIServer, openai_settings: Settings) -> None:
+    """A current llama-server accepts json_schema: no degradation, no refused probe."""
+    openai_server.enqueue(VERDICT_JSON)
+    model = OpenAIChatModel(openai_settings)
+    assert Verdict.model_validate_json(model.complete_json(MESSAGES, Verdict)).score == 4
+    assert model.structured_mode is StructuredMode.JSON_SCHEMA
+    assert response_formats(openai_server) == ["json_schema"]
+
+
+@pytest.mark.parametrize("openai_server", ["llamacpp-legacy"], indirect=True)
 def test_json_on_llamacpp_degrades_to_json_object_and_remembers(
     openai_server: OpenAIServer, openai_settings: Settings
 ) -> None:
-    """llama.cpp's 500 on json_schema degrades to json_object with the schema; the next call starts there."""
+    """An older llama.cpp's 500 on json_schema degrades to json_object with the schema; the next call starts there."""
     openai_server.enqueue(VERDICT_JSON, VERDICT_JSON)
     model = OpenAIChatModel(openai_settings)
 

@@ -12,7 +12,7 @@ def build_chat_model(settings: Settings) -> ChatModel | None:
         return None
     from hotseat.providers.openai_compat import OpenAIChatModel
 
-    return OpenAIChatModel(settings)
+    return OpenAIChatModel(settings, max_tokens=settings.customer_max_tokens)
 
 
 def build_judge_model(settings: Settings) -> ChatModel | None:
@@ -21,7 +21,13 @@ def build_judge_model(settings: Settings) -> ChatModel | None:
         return None
     from hotseat.providers.openai_compat import OpenAIChatModel
 
-    return OpenAIChatModel(settings, model=settings.judge_model_name())
+    return OpenAIChatModel(
+        settings,
+        model=settings.judge_model_name(),
+        temperature=settings.judge_temperature,
+        max_tokens=settings.judge_max_tokens,
+        timeout_s=min(settings.request_timeout_s, settings.judge_budget_s),
+    )
 
 
 def describe_provider(settings: Settings) -> str:

@@ -33,7 +33,8 @@ _DEGRADATION = (
 def _refuses_mode(exc: openai.OpenAIError) -> bool:
     """True when the server refused the structured-output mode itself, not a transient failure.
 
-    OpenAI and vLLM answer 400/422; llama.cpp answers 500 naming `response_format`.
+    OpenAI and vLLM answer 400/422; older llama.cpp servers answered 500 naming `response_format`
+    (current ones accept `json_schema` and treat a named `tool_choice` as `auto`).
     """
     refusals = (openai.BadRequestError, openai.UnprocessableEntityError, openai.NotFoundError)
     if isinstance(exc, refusals):
@@ -81,9 +82,20 @@ class OpenAIChatModel:
 
     can_stream = True
 
-    def __init__(self, settings: Settings, *, model: str | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        model: str | None = None,
+        temperature: float | None = None,
+        max_tokens: int | None = None,
+        timeout_s: float | None = None,
+    ) -> None:
         self.settings = settings
         self.model = model or settings.model
+        self.temperature = settings.temperature if temperature is None else temperature
+        self.max_tokens = max_tokens
+        self.timeout_s = settings.request_timeout_s if timeout_s is None else timeout_s
         self.base_url = settings.openai_base_url
         self.name = f"openai:{self.model}" if not self.base_url else f"openai-compatible:{self.model}"
         self.last_usage = Usage()
@@ -101,9 +113,10 @@ class OpenAIChatModel:
             model=self.model,
             api_key=key,  # type: ignore[arg-type]
             base_url=self.base_url,
-            timeout=self.settings.request_timeout_s,
+            timeout=self.timeout_s,
             max_retries=max_retries,
-            temperature=self.settings.temperature,
+            temperature=self.temperature,
+            max_completion_tokens=self.max_tokens,
             stream_usage=True,
         )
 
@@ -115,7 +128,7 @@ class OpenAIChatModel:
         where = self._where()
         if isinstance(exc, openai.APITimeoutError):
             return ProviderTimeout(
-                f"The model at {where} did not answer within {self.settings.request_timeout_s:g} s "
+                f"The model at {where} did not answer within {self.timeout_s:g} s "
                 f"after {self.settings.max_retries} retries.",
                 hint="Your message is saved: press Retry. If it keeps happening, raise "
                 "HOTSEAT_REQUEST_TIMEOUT_S or use a faster model.",
@@ -233,7 +246,19 @@ class OpenAIChatModel:
             lc_messages.append(self._instruction(schema, json_schema))
 
         def run() -> AIMessage:
-            return llm.invoke(lc_messages, **kwargs)
+            try:
+                return llm.invoke(lc_messages, **kwargs)
+            except openai.LengthFinishReasonError as exc:
+                # Cut off at max_tokens: hand back what was written; the caller salvages what it can.
+                usage = exc.completion.usage
+                return AIMessage(
+                    content=exc.completion.choices[0].message.content or "",
+                    usage_metadata={
+                        "input_tokens": usage.prompt_tokens if usage else 0,
+                        "output_tokens": usage.completion_tokens if usage else 0,
+                        "total_tokens": usage.total_tokens if usage else 0,
+                    },
+                )
 
         reply = self._call(run) if translate else run()
         self._record(_usage_of(reply))

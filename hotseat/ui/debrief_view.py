@@ -8,7 +8,16 @@ import altair as alt
 import streamlit as st
 
 from evaluators.results import Evaluation
-from hotseat.debrief import Debrief, build_debrief, evaluation_for, stored_evaluation
+from hotseat.background_judge import BackgroundJudge
+from hotseat.debrief import (
+    Debrief,
+    build_debrief,
+    evaluation_for,
+    judge_into_store,
+    judge_settled,
+    offline_evaluation_for,
+    stored_evaluation,
+)
 from hotseat.errors import HotseatError
 from hotseat.export import session_to_json, session_to_markdown
 from hotseat.practice import PracticeSession
@@ -26,18 +35,62 @@ def _one_line(text: str) -> str:
     return as_text(" ".join(text.split()))
 
 
-def _evaluation(svc: Services, session: PracticeSession, facts: list[str]) -> Evaluation | None:
-    """The stored grade, or grade now (LLM judge when configured); None if grading is unavailable."""
+@st.cache_resource(show_spinner=False)
+def background_judge() -> BackgroundJudge:
+    """The one background judge of this app process."""
+    return BackgroundJudge()
+
+
+def _evaluation(svc: Services, session: PracticeSession, facts: list[str]) -> tuple[Evaluation | None, bool]:
+    """The grade to show now and whether the LLM judge is still grading in the background.
+
+    Without an LLM: the stored or offline grade. With one: the judge's grade once stored; until
+    then the offline grade at once, while the judge grades on a worker thread.
+    """
     try:
         stored = stored_evaluation(svc.store, session)
-        if stored is not None:
-            return stored
-        with st.spinner("Grading your conversation…"):
-            return evaluation_for(svc.store, session, build_judge_model(svc.settings), facts=facts)
+        if not svc.settings.uses_llm():
+            return (stored or evaluation_for(svc.store, session, None, facts=facts)), False
+        if judge_settled(stored):
+            return stored, False
+        shown = offline_evaluation_for(svc.store, session, facts=facts)
+        judges = background_judge()
+        key = f"{session.id}:{len(session.turns)}"
+        judge_model = build_judge_model(svc.settings)
+        job = judges.submit(
+            key,
+            lambda: _judge(svc, session, judge_model, facts),
+        )
+        if job.done():
+            error = job.exception()
+            settled = stored_evaluation(svc.store, session)
+            if judge_settled(settled):
+                return settled, False
+            reason = f"the judge stopped ({type(error).__name__})" if error else "the judge stored no grade"
+            note = f"LLM judge gave no grade ({reason}); graded by the offline evaluator instead."
+            return shown.model_copy(update={"fallback_reason": note}), False
+        return shown, True
     except (HotseatError, ImportError) as exc:
         reason = exc.user_message() if isinstance(exc, HotseatError) else "the evaluator is not installed"
         st.warning(f"No scorecard for this session: {reason}")
-        return None
+        return None, False
+
+
+def _judge(svc: Services, session: PracticeSession, judge_model: Any, facts: list[str]) -> None:
+    judge_into_store(svc.store, session, judge_model, facts=facts, budget_s=svc.settings.judge_budget_s)
+
+
+def _watch_judge(session: PracticeSession) -> None:
+    """Poll the background judge; rerun the page when its grade is ready."""
+    key = f"{session.id}:{len(session.turns)}"
+
+    @st.fragment(run_every=2.0)
+    def watch() -> None:
+        if not background_judge().running(key):
+            st.rerun(scope="app")
+        st.caption("⏳ The LLM judge is grading in the background; its scores will replace these when ready.")
+
+    watch()
 
 
 def _skills_chart(debrief: Debrief) -> alt.Chart:
@@ -101,7 +154,8 @@ def _skills(debrief: Debrief) -> None:
         return
     st.altair_chart(_skills_chart(debrief), width="stretch")
     for s in debrief.skills:
-        with st.expander(f"{_label(s.skill.value).capitalize()} — {s.score}/5"):
+        by = " (offline)" if s.evaluator == "offline" and debrief.evaluator != "offline" else ""
+        with st.expander(f"{_label(s.skill.value).capitalize()} — {s.score}/5{by}"):
             if s.anchor:
                 st.markdown(f"**Level reached:** {_one_line(s.anchor)}")
             if s.reasoning:
@@ -164,9 +218,11 @@ def render_debrief(svc: Services, session: PracticeSession) -> Debrief | None:
     except HotseatError as exc:  # e.g. its persona file was removed since
         st.warning(f"No debrief for this session: {exc.user_message()}")
         return None
-    evaluation = _evaluation(svc, session, scenario.story())
-    debrief = build_debrief(session, persona, scenario, evaluation)
+    evaluation, pending = _evaluation(svc, session, scenario.story())
+    debrief = build_debrief(session, persona, scenario, evaluation, judge_pending=pending)
     _header(debrief)
+    if pending:
+        _watch_judge(session)
     _skills(debrief)
     _flags(debrief)
     _mood(debrief)

@@ -73,9 +73,9 @@ def _wait_until_healthy(app: RunningApp) -> None:
     pytest.fail(f"streamlit was not healthy after {STARTUP_TIMEOUT_S} s:\n{app.log_tail()}")
 
 
-@pytest.fixture
-def streamlit_app(tmp_path: Path) -> Iterator[RunningApp]:
-    """`streamlit run app.py` on a free loopback port, with the scripted customer and a tmp database."""
+@contextmanager
+def run_streamlit(tmp_path: Path, extra_env: dict[str, str] | None = None) -> Iterator[RunningApp]:
+    """`streamlit run app.py` on a free loopback port and a tmp database; `extra_env` picks the customer."""
     port = free_port()
     data = tmp_path / "data"
     env = {
@@ -83,6 +83,7 @@ def streamlit_app(tmp_path: Path) -> Iterator[RunningApp]:
         "HOTSEAT_DATA_DIR": str(data),
         "HOTSEAT_PROVIDER": "scripted",
         "DATABASE_URL": f"sqlite:///{data / 'hotseat.db'}",  # wins over a developer's .env
+        **(extra_env or {}),
     }
     command = [
         sys.executable, "-m", "streamlit", "run", "app.py",
@@ -106,6 +107,13 @@ def streamlit_app(tmp_path: Path) -> Iterator[RunningApp]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
+
+
+@pytest.fixture
+def streamlit_app(tmp_path: Path) -> Iterator[RunningApp]:
+    """`streamlit run app.py` on a free loopback port, with the scripted customer and a tmp database."""
+    with run_streamlit(tmp_path) as app:
+        yield app
 
 
 @pytest.fixture

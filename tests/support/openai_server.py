@@ -34,9 +34,12 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 
-Mode = Literal["openai", "llamacpp", "plain"]
+# "llamacpp" is a current llama-server: it accepts `json_schema` (HTTP 200) and treats a named
+# `tool_choice` as "auto" (the queued reply is sent as it is, text included, never a forced tool
+# call). "llamacpp-legacy" is an older llama-server: `json_schema` is an HTTP 500.
+Mode = Literal["openai", "llamacpp", "llamacpp-legacy", "plain"]
 FaultKind = Literal["status", "delay", "malformed", "break_stream"]
-MODES: tuple[Mode, ...] = ("openai", "llamacpp", "plain")
+MODES: tuple[Mode, ...] = ("openai", "llamacpp", "llamacpp-legacy", "plain")
 
 
 @dataclass(frozen=True)
@@ -713,8 +716,8 @@ class _Handler(BaseHTTPRequestHandler):
         if mode == "plain" and body.get("tools"):
             self._send_error(400, "Unrecognized request argument supplied: tools", param="tools")
             return True
-        if mode == "llamacpp" and fmt_type == "json_schema":
-            # llama.cpp's server: an unsupported response_format type is an HTTP 500.
+        if mode == "llamacpp-legacy" and fmt_type == "json_schema":
+            # An older llama.cpp server: an unsupported response_format type is an HTTP 500.
             self._send_llamacpp_error(
                 'response_format type must be one of "text" or "json_object", but got: json_schema'
             )
