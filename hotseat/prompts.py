@@ -80,10 +80,10 @@ class PromptTemplate(StrictModel):
 # not after a trainee's turn is stored.
 PROMPT_VARIABLES: dict[str, frozenset[str]] = {
     "customer": frozenset({"persona", "scenario", "difficulty"}),
-    "customer_state": frozenset({"mood", "note", "ending", "injection"}),
+    "customer_state": frozenset({"mood", "reaction", "ending", "injection"}),
     "customer_memory": frozenset({"lines", "omitted"}),
     "coach": frozenset({"persona", "scenario", "turns", "omitted", "mood", "suggestion"}),
-    "judge": frozenset({"rubrics", "turns", "facts", "previous_answer", "problems"}),
+    "judge": frozenset({"rubrics", "turns", "facts", "previous_answer", "problems", "skills"}),
     "structured_output": frozenset({"schema_name", "schema_json"}),
 }
 
