@@ -92,9 +92,7 @@ def test_a_broken_prompt_file_is_reported_when_the_cli_and_the_app_start(
     shutil.copytree(PROJECT_ROOT / "prompts", folder)
     monkeypatch.setenv("HOTSEAT_PROMPTS_DIR", str(folder))
     state = folder / "customer_state.yaml"
-    state.write_text(
-        state.read_text(encoding="utf-8").replace("mood.anger", "moood.anger", 1), encoding="utf-8"
-    )
+    state.write_text(state.read_text(encoding="utf-8").replace("mood.anger", "moood.anger", 1), encoding="utf-8")
 
     result = runner.invoke(app, ["sessions"])
     assert result.exit_code == 2
