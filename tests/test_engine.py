@@ -97,7 +97,7 @@ def _distinct_question(i: int) -> str:
 
     rng = random.Random(i)
     topic = " ".join(rng.sample(_WORDS, 6))
-    return f"Turn {i}: can you tell me more about what happened with the {topic}? " * 3
+    return f"Turn {i}: can you tell me more about what happened with the {topic}? " * 6
 
 
 def test_llm_prompt_stays_within_budget_as_history_grows(tmp_path: Path) -> None:
