@@ -27,30 +27,9 @@ from evaluators.offline import grade_offline  # noqa: E402
 from evaluators.signals import read_turn  # noqa: E402
 from evaluators.skills import Flag, Skill  # noqa: E402
 from evaluators.transcript import Transcript, TranscriptTurn  # noqa: E402
-from hotseat.corpus import replies, sessions  # noqa: E402
+from hotseat.corpus import ADVERSARIAL_KINDS, replies, sessions  # noqa: E402
 from hotseat.personas import PersonaLibrary  # noqa: E402
 
-ADVERSARIAL = frozenset(
-    [
-        "stock_sympathy",
-        "parrot",
-        "distorted",
-        "sarcasm",
-        "blame_wrapped",
-        "non_apology",
-        "evasive",
-        "empty_values",
-        "one_word",
-        "rambling",
-        "policy",
-        "accusation",
-        "proof_request",
-        "doublespeak",
-        "transactional",
-        "injection",
-        "solution_first",
-    ]
-)
 SCORED_FLAGS = tuple(f for f in Flag)
 
 
@@ -80,7 +59,7 @@ def reply_figures(split: str) -> dict[str, object]:
             tp[f] += f in raised and f in item.flags
             fp[f] += f in raised and f not in item.flags
             fn[f] += f not in raised and f in item.flags
-        if item.kind in ADVERSARIAL:
+        if item.kind in ADVERSARIAL_KINDS:
             adversarial += 1
             over = any(levels[s] >= 4 and item.skills[s] <= 2 for s in Skill)
             missed = bool(item.flags - raised)

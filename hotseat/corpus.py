@@ -7,8 +7,9 @@ and `benchmarks/gaming.py` (the test split), and the tests. See corpus/README.md
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -19,6 +20,32 @@ from hotseat.personas import PersonaLibrary, Scenario
 
 CORPUS_DIR = Path(__file__).resolve().parent.parent / "corpus"
 SPLITS = ("train", "dev", "test")
+# What a strict trainer marks down: the kinds the "fooled" rate is measured on.
+ADVERSARIAL_KINDS = frozenset(
+    [
+        "stock_sympathy",
+        "parrot",
+        "distorted",
+        "sarcasm",
+        "blame_wrapped",
+        "non_apology",
+        "evasive",
+        "empty_values",
+        "one_word",
+        "rambling",
+        "policy",
+        "accusation",
+        "proof_request",
+        "doublespeak",
+        "transactional",
+        "injection",
+        "solution_first",
+    ]
+)
+REPLY_KINDS = ADVERSARIAL_KINDS | frozenset(
+    ["good_plain", "good_stock", "open_question", "concrete_offer", "non_english", "mixed", "ordinary"]
+)
+SESSION_KINDS = frozenset({"repetition", "ignored_question", "follow_through", "good", "mixed", "poor"})
 
 
 @dataclass(frozen=True)
@@ -59,7 +86,6 @@ class SessionItem:
     repeated_turns: tuple[int, ...] = ()
     ignored_questions: tuple[int, ...] = ()
     followed_through: bool = True
-    extra: dict[str, object] = field(default_factory=dict)
 
 
 def splits(root: Path = CORPUS_DIR) -> dict[str, str]:
@@ -82,45 +108,48 @@ def _load(path: Path) -> dict[str, object]:
     return data
 
 
-def replies(split: str | None, personas: PersonaLibrary, root: Path = CORPUS_DIR) -> Iterator[ReplyItem]:
-    """Reply items of one split (or all, with None), in file order."""
+def _files(
+    folder: str, key: str, split: str | None, personas: PersonaLibrary, root: Path
+) -> Iterator[tuple[str, Scenario, dict[str, Any]]]:
+    """(persona id, scenario, raw entry) for every entry under `key` of the files of one split."""
     where = splits(root)
-    for path in sorted((root / "replies").glob("*.yaml")):
+    for path in sorted((root / folder).glob("*.yaml")):
         if split is not None and where.get(path.stem) != split:
             continue
         data = _load(path)
-        scenario = personas.get(str(data["persona"])).scenario(path.stem)
-        for raw in data.get("items", []):  # type: ignore[attr-defined]
-            yield ReplyItem(
-                id=raw["id"],
-                persona=str(data["persona"]),
-                scenario=scenario,
-                kind=raw["kind"],
-                customer=tuple(_resolve(c, scenario) for c in raw["customer"]),
-                reply=raw["reply"],
-                skills={Skill(k): int(v) for k, v in raw["skills"].items()},
-                flags=frozenset(Flag(f) for f in raw.get("flags", [])),
-            )
+        persona = str(data["persona"])
+        scenario = personas.get(persona).scenario(path.stem)
+        for raw in data.get(key, []):  # type: ignore[attr-defined]
+            yield persona, scenario, raw
+
+
+def replies(split: str | None, personas: PersonaLibrary, root: Path = CORPUS_DIR) -> Iterator[ReplyItem]:
+    """Reply items of one split (or all, with None), in file order."""
+    for persona, scenario, raw in _files("replies", "items", split, personas, root):
+        yield ReplyItem(
+            id=raw["id"],
+            persona=persona,
+            scenario=scenario,
+            kind=raw["kind"],
+            customer=tuple(_resolve(c, scenario) for c in raw["customer"]),
+            reply=raw["reply"],
+            skills={Skill(k): int(v) for k, v in raw["skills"].items()},
+            flags=frozenset(Flag(f) for f in raw.get("flags", [])),
+        )
 
 
 def sessions(split: str | None, personas: PersonaLibrary, root: Path = CORPUS_DIR) -> Iterator[SessionItem]:
     """Session items of one split (or all, with None), in file order."""
-    where = splits(root)
-    for path in sorted((root / "sessions").glob("*.yaml")):
-        if split is not None and where.get(path.stem) != split:
-            continue
-        data = _load(path)
-        scenario = personas.get(str(data["persona"])).scenario(path.stem)
-        for raw in data.get("sessions", []):  # type: ignore[attr-defined]
-            yield SessionItem(
-                id=raw["id"],
-                persona=str(data["persona"]),
-                scenario=scenario,
-                kind=raw["kind"],
-                turns=tuple((t["role"], _resolve(t["text"], scenario)) for t in raw["turns"]),
-                skills={Skill(k): int(v) for k, v in raw["skills"].items()},
-                flags=frozenset(Flag(f) for f in raw.get("flags", [])),
-                repeated_turns=tuple(raw.get("repeated_turns", [])),
-                ignored_questions=tuple(raw.get("ignored_questions", [])),
-                followed_through=bool(raw.get("followed_through", True)),
-            )
+    for persona, scenario, raw in _files("sessions", "sessions", split, personas, root):
+        yield SessionItem(
+            id=raw["id"],
+            persona=persona,
+            scenario=scenario,
+            kind=raw["kind"],
+            turns=tuple((t["role"], _resolve(t["text"], scenario)) for t in raw["turns"]),
+            skills={Skill(k): int(v) for k, v in raw["skills"].items()},
+            flags=frozenset(Flag(f) for f in raw.get("flags", [])),
+            repeated_turns=tuple(raw.get("repeated_turns", [])),
+            ignored_questions=tuple(raw.get("ignored_questions", [])),
+            followed_through=bool(raw.get("followed_through", True)),
+        )

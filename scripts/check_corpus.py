@@ -12,38 +12,13 @@ from pathlib import Path
 
 import yaml
 
+from evaluators.skills import Flag, Skill
+from hotseat.corpus import REPLY_KINDS as KINDS
+from hotseat.corpus import SESSION_KINDS
+
 ROOT = Path(__file__).resolve().parent.parent
-SKILLS = ("empathy", "paraphrase", "validation", "apology", "plain_language", "values")
-FLAGS = {"policy_hiding", "accusation", "transactional", "non_apology", "jumps_to_solution", "doublespeak", "injection"}
-KINDS = set(
-    [
-        "good_plain",
-        "good_stock",
-        "stock_sympathy",
-        "parrot",
-        "distorted",
-        "sarcasm",
-        "blame_wrapped",
-        "non_apology",
-        "evasive",
-        "empty_values",
-        "one_word",
-        "rambling",
-        "policy",
-        "accusation",
-        "proof_request",
-        "solution_first",
-        "open_question",
-        "concrete_offer",
-        "transactional",
-        "doublespeak",
-        "injection",
-        "non_english",
-        "mixed",
-        "ordinary",
-    ]
-)
-SESSION_KINDS = {"repetition", "ignored_question", "follow_through", "good", "mixed", "poor"}
+SKILLS = tuple(s.value for s in Skill)
+FLAGS = {f.value for f in Flag}
 
 
 def _skills(where: str, value: object, errors: list[str]) -> None:
