@@ -108,7 +108,7 @@ def bench_customer(base_url: str, tmp: Path) -> dict[str, Any]:
         session = engine.start(persona, None, "calm", user_id=store.local_user_id())
         for line in lines:
             engine.submit(session, line)
-            request = engine_request(engine, session)
+            request = engine.reply_request(session)
             prompt = builder.build(request)
             context = context_for(request, prompt.messages[-1].content)  # before the reply is stored
             # after: the guarded customer, as the trainee sees it (stored); it runs first, so its
@@ -170,27 +170,6 @@ def bench_customer(base_url: str, tmp: Path) -> dict[str, Any]:
         "out_of_character_after": f"{shown_breaching}/{turns}",
         "out_of_character_after_kinds": after_kinds,
     }
-
-
-def engine_request(engine: Any, session: Any) -> Any:
-    """The ReplyRequest respond() would build (for an unguarded draft)."""
-    from hotseat.customer import ReplyRequest
-    from hotseat.mood import MoodChange, ending_for
-
-    persona, scenario = engine.persona_and_scenario(session)
-    last = session.turns[-1]
-    before = engine._mood_before(session)
-    change = MoodChange(before=before, after=last.mood or session.mood) if last.mood else None
-    ending = ending_for(session.mood, session.difficulty, len(session.trainee_turns()), engine.settings.turn_limit)
-    return ReplyRequest(
-        persona=persona,
-        scenario=scenario,
-        difficulty=session.difficulty,
-        session=session,
-        signals=last.signals,
-        change=change,
-        ending=ending,
-    )
 
 
 def bench_judge(base_url: str, modes: list[str], max_tokens: int, budget_s: float) -> dict[str, Any]:

@@ -170,16 +170,14 @@ class PracticeEngine:
         session.__dict__.update(after.__dict__)
         return turn
 
-    def respond(self, session: PracticeSession) -> Iterator[str]:
-        """Stream the customer's reply to the trainee's last turn, then store it."""
-        if not session.awaiting_reply:
-            return
+    def reply_request(self, session: PracticeSession) -> ReplyRequest:
+        """What the customer needs to answer the trainee's last turn (mood change, ending, signals)."""
         persona, scenario = self.persona_and_scenario(session)
         last = session.turns[-1]
         before = self._mood_before(session)
         change = MoodChange(before=before, after=last.mood or session.mood) if last.mood else None
         ending = ending_for(session.mood, session.difficulty, len(session.trainee_turns()), self.settings.turn_limit)
-        request = ReplyRequest(
+        return ReplyRequest(
             persona=persona,
             scenario=scenario,
             difficulty=session.difficulty,
@@ -188,6 +186,13 @@ class PracticeEngine:
             change=change,
             ending=ending,
         )
+
+    def respond(self, session: PracticeSession) -> Iterator[str]:
+        """Stream the customer's reply to the trainee's last turn, then store it."""
+        if not session.awaiting_reply:
+            return
+        request = self.reply_request(session)
+        ending = request.ending
         chunks: list[str] = []
         meter = UsageMeter()  # this reply's own usage: never read back from the shared model
         for chunk in metered(self.customer.reply(request), meter):
