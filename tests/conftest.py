@@ -17,8 +17,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+import typer
 from pydantic import SecretStr
 from support import TEST_API_KEY, free_port, require_or_skip
+from support.grade_cli import grade_cli
 from support.network import block_internet
 from support.openai_server import OpenAIServer
 
@@ -104,3 +106,9 @@ def openai_env(openai_server: OpenAIServer, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("HOTSEAT_MODEL", "test-model")
     monkeypatch.setenv("HOTSEAT_REQUEST_TIMEOUT_S", "5")
     return openai_server
+
+
+@pytest.fixture
+def grade_app() -> typer.Typer:
+    """The `grade` commands on an app of their own."""
+    return grade_cli()

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import sessionmaker
 from streamlit.testing.v1 import AppTest
+from support.faults import lose_customer_replies
 
-from hotseat.errors import StorageError
 from hotseat.settings import PROJECT_ROOT
-from hotseat.storage.store import Store, make_engine
+from hotseat.storage.store import make_engine
 
 APP = str(PROJECT_ROOT / "app.py")
 DOWN = "postgresql+psycopg://hotseat@127.0.0.1:1/hotseat"
@@ -51,15 +51,8 @@ def test_database_down_at_submit_shows_one_message_keeps_the_text_and_the_sessio
 
 
 def test_a_reply_lost_to_an_outage_can_be_fetched_again(at: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
-    real = Store.record_turn
-
-    def outage_on_reply(self: Store, session_id: str, turn: object, session: object) -> None:
-        if getattr(turn, "role", "") == "customer":
-            raise StorageError("The database is unavailable (connection refused).", hint="Try again.")
-        real(self, session_id, turn, session)  # type: ignore[arg-type]
-
     with monkeypatch.context() as patch:
-        patch.setattr(Store, "record_turn", outage_on_reply)
+        lose_customer_replies(patch)
         at.chat_input(key="chat").set_value(LINE).run()
         assert not at.exception
         assert any("unavailable" in e.value for e in at.error)

@@ -16,7 +16,6 @@ from support.openai_server import OpenAIServer, RecordedRequest
 from typer.testing import CliRunner
 
 from evaluators.skills import Skill
-from hotseat import cli_grade
 from hotseat.batch_api import BatchAnswers, BatchOptions, grade_file_with_batch, parse_results, state_path_for
 from hotseat.grading import GradeOptions
 from hotseat.settings import Settings
@@ -59,18 +58,6 @@ def transcript_id(request: RecordedRequest) -> str:
     return f"t{match.group(1)}" if match else ""
 
 
-@pytest.fixture
-def app() -> typer.Typer:
-    cli = typer.Typer()
-
-    @cli.callback()
-    def main() -> None:
-        """Test CLI."""
-
-    cli_grade.register(cli)
-    return cli
-
-
 def write_input(path: Path, lines: Sequence[str] = INPUT) -> Path:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -80,19 +67,19 @@ def records(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
-def run_batch(app: typer.Typer, source: Path, out: Path, *extra: str) -> Any:
+def run_batch(grade_app: typer.Typer, source: Path, out: Path, *extra: str) -> Any:
     args = ["grade", str(source), "--out", str(out), "--batch-api", "--poll-interval", "0.001", *extra]
-    return CliRunner().invoke(app, args)
+    return CliRunner().invoke(grade_app, args)
 
 
 def test_happy_path_one_batch_grades_every_transcript_in_input_order(
-    app: typer.Typer, openai_env: OpenAIServer, tmp_path: Path
+    grade_app: typer.Typer, openai_env: OpenAIServer, tmp_path: Path
 ) -> None:
     server = openai_env
     server.default_reply = good_answer
     source, out = write_input(tmp_path / "in.jsonl"), tmp_path / "out.jsonl"
 
-    result = run_batch(app, source, out)
+    result = run_batch(grade_app, source, out)
 
     assert result.exit_code == 0, result.output
     assert [r["id"] for r in records(out)] == ["t1", "t2", "t3"]
@@ -122,7 +109,7 @@ def test_happy_path_one_batch_grades_every_transcript_in_input_order(
 
 
 def test_an_interrupted_run_resumes_the_same_batch(
-    app: typer.Typer, openai_env: OpenAIServer, openai_settings: Settings, tmp_path: Path
+    grade_app: typer.Typer, openai_env: OpenAIServer, openai_settings: Settings, tmp_path: Path
 ) -> None:
     server = openai_env
     server.default_reply = good_answer
@@ -146,7 +133,7 @@ def test_an_interrupted_run_resumes_the_same_batch(
     assert state["batch_id"] == next(iter(server.batches))
     assert not out.exists()
 
-    result = run_batch(app, source, out)
+    result = run_batch(grade_app, source, out)
 
     assert result.exit_code == 0, result.output
     assert f"Resuming batch {state['batch_id']}" in result.stderr
@@ -156,7 +143,7 @@ def test_an_interrupted_run_resumes_the_same_batch(
 
 
 def test_invalid_answers_and_errored_requests_are_graded_synchronously(
-    app: typer.Typer, openai_env: OpenAIServer, tmp_path: Path
+    grade_app: typer.Typer, openai_env: OpenAIServer, tmp_path: Path
 ) -> None:
     server = openai_env
     seen: set[str] = set()
@@ -171,7 +158,7 @@ def test_invalid_answers_and_errored_requests_are_graded_synchronously(
     server.error_batch_requests("t3")
     source, out = write_input(tmp_path / "in.jsonl"), tmp_path / "out.jsonl"
 
-    result = run_batch(app, source, out)
+    result = run_batch(grade_app, source, out)
 
     assert result.exit_code == 0, result.output
     graded = {r["id"]: r for r in records(out)}
@@ -186,7 +173,7 @@ def test_invalid_answers_and_errored_requests_are_graded_synchronously(
 
 
 def test_when_the_judge_still_fails_the_offline_evaluator_grades_and_says_why(
-    app: typer.Typer, openai_env: OpenAIServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    grade_app: typer.Typer, openai_env: OpenAIServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("HOTSEAT_MAX_RETRIES", "0")
     server = openai_env
@@ -195,7 +182,7 @@ def test_when_the_judge_still_fails_the_offline_evaluator_grades_and_says_why(
     server.fail_next(503, times=20)
     source, out = write_input(tmp_path / "in.jsonl"), tmp_path / "out.jsonl"
 
-    result = run_batch(app, source, out)
+    result = run_batch(grade_app, source, out)
 
     assert result.exit_code == 0, result.output
     first, second = records(out)[:2]
@@ -206,14 +193,14 @@ def test_when_the_judge_still_fails_the_offline_evaluator_grades_and_says_why(
 
 
 def test_a_failed_batch_is_a_clear_error_and_writes_nothing(
-    app: typer.Typer, openai_env: OpenAIServer, tmp_path: Path
+    grade_app: typer.Typer, openai_env: OpenAIServer, tmp_path: Path
 ) -> None:
     server = openai_env
     server.fail_next_batch("Line 2: the model test-model is not available for batches.")
     source, out = write_input(tmp_path / "in.jsonl"), tmp_path / "out.jsonl"
     out.write_text("earlier results\n", encoding="utf-8")
 
-    result = run_batch(app, source, out)
+    result = run_batch(grade_app, source, out)
 
     assert result.exit_code == 2
     assert re.search(r"Batch batch-test\d+ failed: Line 2: the model test-model is not available", result.stderr)
@@ -223,21 +210,21 @@ def test_a_failed_batch_is_a_clear_error_and_writes_nothing(
     assert server.chat_requests == []
 
 
-def test_an_unknown_batch_id_is_a_clear_error(app: typer.Typer, openai_env: OpenAIServer, tmp_path: Path) -> None:
+def test_an_unknown_batch_id_is_a_clear_error(grade_app: typer.Typer, openai_env: OpenAIServer, tmp_path: Path) -> None:
     source, out = write_input(tmp_path / "in.jsonl"), tmp_path / "out.jsonl"
 
-    result = run_batch(app, source, out, "--batch-id", "batch-nope")
+    result = run_batch(grade_app, source, out, "--batch-id", "batch-nope")
 
     assert result.exit_code == 2
     assert "The Batch API failed while polling batch batch-nope (HTTP 404)" in result.stderr
     assert not out.exists()
 
 
-def test_batch_api_needs_out_and_an_llm(app: typer.Typer, tmp_path: Path) -> None:
+def test_batch_api_needs_out_and_an_llm(grade_app: typer.Typer, tmp_path: Path) -> None:
     source = write_input(tmp_path / "in.jsonl")
 
-    no_out = CliRunner().invoke(app, ["grade", str(source), "--batch-api"])
-    no_llm = CliRunner().invoke(app, ["grade", str(source), "--batch-api", "--out", str(tmp_path / "o.jsonl")])
+    no_out = CliRunner().invoke(grade_app, ["grade", str(source), "--batch-api"])
+    no_llm = CliRunner().invoke(grade_app, ["grade", str(source), "--batch-api", "--out", str(tmp_path / "o.jsonl")])
 
     assert no_out.exit_code == 2 and "--batch-api needs --out" in no_out.stderr
     assert no_llm.exit_code == 2 and "--batch-api needs OpenAI" in no_llm.stderr
@@ -261,7 +248,7 @@ def test_result_files_are_read_with_errors_and_usage() -> None:
 
 
 def test_a_transcript_changed_since_submission_is_graded_synchronously_on_resume(
-    app: typer.Typer, openai_env: OpenAIServer, openai_settings: Settings, tmp_path: Path
+    grade_app: typer.Typer, openai_env: OpenAIServer, openai_settings: Settings, tmp_path: Path
 ) -> None:
     server = openai_env
     server.default_reply = good_answer
@@ -283,7 +270,7 @@ def test_a_transcript_changed_since_submission_is_graded_synchronously_on_resume
     edited = [*INPUT[:1], transcript_line("t2", "I'm sorry, transcript 2 was fixed by us today."), *INPUT[2:]]
     write_input(source, edited)
 
-    result = run_batch(app, source, out)
+    result = run_batch(grade_app, source, out)
 
     assert result.exit_code == 0, result.output
     assert len(server.batch_creations) == 1
@@ -293,14 +280,14 @@ def test_a_transcript_changed_since_submission_is_graded_synchronously_on_resume
 
 
 def test_an_expired_batch_keeps_what_it_answered_and_the_rest_is_graded_synchronously(
-    app: typer.Typer, openai_env: OpenAIServer, tmp_path: Path
+    grade_app: typer.Typer, openai_env: OpenAIServer, tmp_path: Path
 ) -> None:
     server = openai_env
     server.default_reply = good_answer
     server.expire_next_batch(answered=1)
     source, out = write_input(tmp_path / "in.jsonl"), tmp_path / "out.jsonl"
 
-    result = run_batch(app, source, out)
+    result = run_batch(grade_app, source, out)
 
     assert result.exit_code == 0, result.output
     assert [r["id"] for r in records(out)] == ["t1", "t2", "t3"]
@@ -311,14 +298,14 @@ def test_an_expired_batch_keeps_what_it_answered_and_the_rest_is_graded_synchron
 
 
 def test_more_than_one_batch_can_hold_is_refused_before_anything_is_uploaded(
-    app: typer.Typer, openai_env: OpenAIServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    grade_app: typer.Typer, openai_env: OpenAIServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from hotseat import batch_api
 
     monkeypatch.setattr(batch_api, "MAX_REQUESTS", 2)
     source, out = write_input(tmp_path / "in.jsonl"), tmp_path / "out.jsonl"
 
-    result = run_batch(app, source, out)
+    result = run_batch(grade_app, source, out)
 
     assert result.exit_code == 2
     assert "3 transcripts is more than the 2 requests one batch may hold" in result.stderr

@@ -6,12 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
+from support.faults import lose_customer_replies
 from typer.testing import CliRunner
 
 from hotseat.cli import app
-from hotseat.errors import StorageError
 from hotseat.services import build_services
-from hotseat.storage.store import Store
 
 runner = CliRunner()
 DOWN = "postgresql+psycopg://hotseat@127.0.0.1:1/hotseat"  # nothing listens on port 1: connection refused
@@ -69,15 +68,8 @@ def test_an_outage_mid_chat_says_how_to_resume_and_resume_regenerates_the_lost_r
     session_id = json.loads(made.stdout)["id"]
 
     # The database goes away between the trainee's turn and the customer's reply.
-    real = Store.record_turn
-
-    def outage_on_reply(self: Store, session_id: str, turn: object, session: object) -> None:
-        if getattr(turn, "role", "") == "customer":
-            raise StorageError("The database is unavailable (connection refused).", hint="Try again.")
-        real(self, session_id, turn, session)  # type: ignore[arg-type]
-
     with monkeypatch.context() as patch:
-        patch.setattr(Store, "record_turn", outage_on_reply)
+        lose_customer_replies(patch)
         script = _script(tmp_path, "So the fare is lost?")
         lost = runner.invoke(app, ["chat", "--resume", session_id, "--script", script])
     assert lost.exit_code == 2

@@ -29,7 +29,6 @@ from typer.testing import CliRunner
 
 from evaluators.results import Evaluation, SkillScore, TurnGrade
 from evaluators.skills import Skill
-from hotseat import cli_grade
 from hotseat.batch_api import BatchRunner, make_client
 from hotseat.cohort_grading import CohortBatch, cohort_work, grade_cohort, summary
 from hotseat.errors import AccessDenied, NotFoundError
@@ -174,25 +173,13 @@ def test_the_cohort_goes_through_one_batch(
     assert (again.graded, again.skipped, len(openai_server.batch_creations)) == (0, 2, 1)
 
 
-@pytest.fixture
-def app() -> typer.Typer:
-    cli = typer.Typer()
-
-    @cli.callback()
-    def main() -> None:
-        """Test CLI."""
-
-    cli_grade.register(cli)
-    return cli
-
-
-def test_the_command_grades_as_the_signed_in_grader(app: typer.Typer, world: World) -> None:
+def test_the_command_grades_as_the_signed_in_grader(grade_app: typer.Typer, world: World) -> None:
     session = finished(world, world.play(world.alice))
     args = ["grade-cohort", str(world.cohort.id), "--password-stdin", "--offline"]
 
-    result = CliRunner().invoke(app, [*args, "--user", "gina"], input=PASSWORD + "\n")
-    denied = CliRunner().invoke(app, [*args, "--user", "alice"], input=PASSWORD + "\n")
-    wrong = CliRunner().invoke(app, [*args, "--user", "gina"], input="not the password\n")
+    result = CliRunner().invoke(grade_app, [*args, "--user", "gina"], input=PASSWORD + "\n")
+    denied = CliRunner().invoke(grade_app, [*args, "--user", "alice"], input=PASSWORD + "\n")
+    wrong = CliRunner().invoke(grade_app, [*args, "--user", "gina"], input="not the password\n")
 
     assert result.exit_code == 0, result.output
     assert "cohort 'March': graded 1 session(s) with offline" in result.stderr

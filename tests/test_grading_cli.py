@@ -44,18 +44,6 @@ MIXED = [
 ]
 
 
-@pytest.fixture
-def app() -> typer.Typer:
-    cli = typer.Typer()
-
-    @cli.callback()
-    def main() -> None:
-        """Test CLI."""
-
-    cli_grade.register(cli)
-    return cli
-
-
 def write_lines(path: Path, lines: Sequence[str]) -> Path:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -91,11 +79,11 @@ def use_model(monkeypatch: pytest.MonkeyPatch, model: Any) -> None:
     monkeypatch.setattr(cli_grade, "default_model_factory", lambda: model)
 
 
-def test_offline_grading_keeps_input_order_and_reports_bad_lines(app: typer.Typer, tmp_path: Path) -> None:
+def test_offline_grading_keeps_input_order_and_reports_bad_lines(grade_app: typer.Typer, tmp_path: Path) -> None:
     source = write_lines(tmp_path / "in.jsonl", MIXED)
     out = tmp_path / "out.jsonl"
 
-    result = CliRunner().invoke(app, ["grade", str(source), "--offline", "--out", str(out), "--concurrency", "4"])
+    result = CliRunner().invoke(grade_app, ["grade", str(source), "--offline", "--out", str(out), "--concurrency", "4"])
 
     assert result.exit_code == 1, result.output
     assert ids_in(out) == ["t1", "t2", "t3"]
@@ -113,14 +101,14 @@ def test_offline_grading_keeps_input_order_and_reports_bad_lines(app: typer.Type
 
 
 def test_judge_results_come_out_in_input_order_under_concurrency(
-    app: typer.Typer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    grade_app: typer.Typer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ids = [f"c{i:02d}" for i in range(24)]
     source = write_lines(tmp_path / "in.jsonl", [transcript_line(i, f"Transcript {i} here, I'm sorry.") for i in ids])
     model = ScriptedJudge()
     use_model(monkeypatch, model)
 
-    result = CliRunner().invoke(app, ["grade", str(source), "--out", str(tmp_path / "o.jsonl"), "-j", "8"])
+    result = CliRunner().invoke(grade_app, ["grade", str(source), "--out", str(tmp_path / "o.jsonl"), "-j", "8"])
 
     assert result.exit_code == 0, result.output
     assert ids_in(tmp_path / "o.jsonl") == ids
@@ -130,18 +118,18 @@ def test_judge_results_come_out_in_input_order_under_concurrency(
     assert model.calls == 24
 
 
-def test_results_go_to_stdout_by_default(app: typer.Typer, tmp_path: Path) -> None:
+def test_results_go_to_stdout_by_default(grade_app: typer.Typer, tmp_path: Path) -> None:
     source = write_lines(tmp_path / "in.jsonl", GOOD)
-    result = CliRunner().invoke(app, ["grade", str(source), "--offline"])
+    result = CliRunner().invoke(grade_app, ["grade", str(source), "--offline"])
     assert result.exit_code == 0, result.output
     assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["t1", "t2", "t3"]
     assert "graded 3 transcript(s) with offline" in result.stderr
 
 
-def test_csv_has_one_row_per_transcript_with_score_columns(app: typer.Typer, tmp_path: Path) -> None:
+def test_csv_has_one_row_per_transcript_with_score_columns(grade_app: typer.Typer, tmp_path: Path) -> None:
     source = write_lines(tmp_path / "in.jsonl", MIXED)
     out = tmp_path / "out.csv"
-    result = CliRunner().invoke(app, ["grade", str(source), "--offline", "--format", "csv", "--out", str(out)])
+    result = CliRunner().invoke(grade_app, ["grade", str(source), "--offline", "--format", "csv", "--out", str(out)])
     assert result.exit_code == 1
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
     assert [r["id"] for r in rows] == ["t1", "t2", "t3"]
@@ -152,7 +140,7 @@ def test_csv_has_one_row_per_transcript_with_score_columns(app: typer.Typer, tmp
 
 
 def test_resume_skips_ids_already_graded_and_appends(
-    app: typer.Typer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    grade_app: typer.Typer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     source = write_lines(tmp_path / "in.jsonl", GOOD)
     out = tmp_path / "out.jsonl"
@@ -160,14 +148,16 @@ def test_resume_skips_ids_already_graded_and_appends(
     use_model(monkeypatch, model)
     runner = CliRunner()
     assert (
-        runner.invoke(app, ["grade", str(write_lines(tmp_path / "head.jsonl", GOOD[:1])), "-o", str(out)]).exit_code
+        runner.invoke(
+            grade_app, ["grade", str(write_lines(tmp_path / "head.jsonl", GOOD[:1])), "-o", str(out)]
+        ).exit_code
         == 0
     )
     with out.open("a", encoding="utf-8") as fh:  # an interrupted run leaves half a line
         fh.write('{"id": "t2", "evaluator": "llm:test-ju')
     assert model.calls == 1
 
-    result = runner.invoke(app, ["grade", str(source), "--out", str(out), "--resume"])
+    result = runner.invoke(grade_app, ["grade", str(source), "--out", str(out), "--resume"])
 
     assert result.exit_code == 0, result.output
     assert ids_in(out) == ["t1", "t2", "t3"]
@@ -175,35 +165,35 @@ def test_resume_skips_ids_already_graded_and_appends(
     assert "skipped 1 already graded" in result.stderr
 
 
-def test_resume_works_for_csv_without_repeating_the_header(app: typer.Typer, tmp_path: Path) -> None:
+def test_resume_works_for_csv_without_repeating_the_header(grade_app: typer.Typer, tmp_path: Path) -> None:
     out = tmp_path / "out.csv"
     runner = CliRunner()
     head = write_lines(tmp_path / "head.jsonl", GOOD[:2])
-    assert runner.invoke(app, ["grade", str(head), "--offline", "--format", "csv", "-o", str(out)]).exit_code == 0
+    assert runner.invoke(grade_app, ["grade", str(head), "--offline", "--format", "csv", "-o", str(out)]).exit_code == 0
     full = write_lines(tmp_path / "in.jsonl", GOOD)
-    result = runner.invoke(app, ["grade", str(full), "--offline", "--format", "csv", "-o", str(out), "--resume"])
+    result = runner.invoke(grade_app, ["grade", str(full), "--offline", "--format", "csv", "-o", str(out), "--resume"])
     assert result.exit_code == 0, result.output
     assert [r["id"] for r in csv.DictReader(io.StringIO(out.read_text(encoding="utf-8")))] == ["t1", "t2", "t3"]
 
 
-def test_usage_errors_exit_2(app: typer.Typer, tmp_path: Path) -> None:
+def test_usage_errors_exit_2(grade_app: typer.Typer, tmp_path: Path) -> None:
     source = write_lines(tmp_path / "in.jsonl", GOOD)
     runner = CliRunner()
-    resumed = runner.invoke(app, ["grade", str(source), "--offline", "--resume"])
+    resumed = runner.invoke(grade_app, ["grade", str(source), "--offline", "--resume"])
     assert resumed.exit_code == 2
     assert "--resume needs --out" in resumed.stderr
-    assert runner.invoke(app, ["grade", str(tmp_path / "missing.jsonl"), "--offline"]).exit_code == 2
-    assert runner.invoke(app, ["grade", str(source), "--offline", "--concurrency", "0"]).exit_code == 2
-    assert runner.invoke(app, ["grade", str(source), "--offline", "--format", "xml"]).exit_code == 2
+    assert runner.invoke(grade_app, ["grade", str(tmp_path / "missing.jsonl"), "--offline"]).exit_code == 2
+    assert runner.invoke(grade_app, ["grade", str(source), "--offline", "--concurrency", "0"]).exit_code == 2
+    assert runner.invoke(grade_app, ["grade", str(source), "--offline", "--format", "xml"]).exit_code == 2
 
 
 def test_a_failing_judge_falls_back_per_transcript_and_says_so(
-    app: typer.Typer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    grade_app: typer.Typer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     use_model(monkeypatch, FakeChatModel(name="openai:gpt-4o-mini", default="Sorry, I can't help with that."))
     source = write_lines(tmp_path / "in.jsonl", GOOD[:2])
 
-    result = CliRunner().invoke(app, ["grade", str(source)])
+    result = CliRunner().invoke(grade_app, ["grade", str(source)])
 
     assert result.exit_code == 0, result.output
     records = [json.loads(line) for line in result.stdout.splitlines()]
@@ -213,29 +203,31 @@ def test_a_failing_judge_falls_back_per_transcript_and_says_so(
 
 
 def test_no_llm_configured_grades_offline_and_says_so(
-    app: typer.Typer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    grade_app: typer.Typer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     use_model(monkeypatch, None)
-    result = CliRunner().invoke(app, ["grade", str(write_lines(tmp_path / "in.jsonl", GOOD[:1]))])
+    result = CliRunner().invoke(grade_app, ["grade", str(write_lines(tmp_path / "in.jsonl", GOOD[:1]))])
     assert result.exit_code == 0
     assert "No LLM judge configured" in result.stderr
     assert json.loads(result.stdout)["evaluator"] == "offline"
 
 
-def test_offline_flag_never_builds_the_model(app: typer.Typer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_offline_flag_never_builds_the_model(
+    grade_app: typer.Typer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def explode() -> None:
         raise AssertionError("--offline must not build a model")
 
     monkeypatch.setattr(cli_grade, "default_model_factory", explode)
-    result = CliRunner().invoke(app, ["grade", str(write_lines(tmp_path / "in.jsonl", GOOD[:1])), "--offline"])
+    result = CliRunner().invoke(grade_app, ["grade", str(write_lines(tmp_path / "in.jsonl", GOOD[:1])), "--offline"])
     assert result.exit_code == 0, result.output
 
 
-def test_duplicate_ids_and_bad_utf8_are_reported_by_line(app: typer.Typer, tmp_path: Path) -> None:
+def test_duplicate_ids_and_bad_utf8_are_reported_by_line(grade_app: typer.Typer, tmp_path: Path) -> None:
     source = tmp_path / "in.jsonl"
     bad_utf8 = GOOD[1].replace("twice", "tw\udcffice").encode("utf-8", "surrogateescape")
     source.write_bytes(b"\n".join([GOOD[0].encode(), GOOD[0].encode(), bad_utf8, GOOD[2].encode()]))
-    result = CliRunner().invoke(app, ["grade", str(source), "--offline"])
+    result = CliRunner().invoke(grade_app, ["grade", str(source), "--offline"])
     assert result.exit_code == 1
     assert "line 2: duplicate id 't1' (first on line 1)" in result.stderr
     assert re.search(r"line 3: turn \d+ contains bytes that are not valid UTF-8", result.stderr)
@@ -260,8 +252,10 @@ def test_rate_limited_model_waits_before_every_request() -> None:
     assert waits == [0.1]
 
 
-def test_dash_reads_transcripts_from_stdin(app: typer.Typer) -> None:
-    result = CliRunner().invoke(app, ["grade", "-", "--offline", "--format", "csv"], input="\n".join(GOOD[:2]) + "\n")
+def test_dash_reads_transcripts_from_stdin(grade_app: typer.Typer) -> None:
+    result = CliRunner().invoke(
+        grade_app, ["grade", "-", "--offline", "--format", "csv"], input="\n".join(GOOD[:2]) + "\n"
+    )
     assert result.exit_code == 0, result.output
     assert [r["id"] for r in csv.DictReader(io.StringIO(result.stdout))] == ["t1", "t2"]
 

@@ -8,28 +8,15 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-import typer
+from support.grade_cli import grade_cli
 from test_grading_cli import GOOD, transcript_line, write_lines
 from typer.testing import CliRunner
 
 from evaluators.results import Evaluation, SkillScore, TurnGrade
 from evaluators.skills import Skill
 from evaluators.transcript import Transcript
-from hotseat import cli_grade
 from hotseat.grading import OutputFormat, ResultWriter, grade_lines
 from hotseat.text import read_cell, safe_cell
-
-
-def _app() -> typer.Typer:
-    cli = typer.Typer()
-
-    @cli.callback()
-    def main() -> None:
-        """Test CLI."""
-
-    cli_grade.register(cli)
-    return cli
-
 
 FORMULAS = ['=HYPERLINK("http://evil.example","x")', "+cmd|' /C calc'!A0", "@SUM(1)", "-2+3", "'=already"]
 
@@ -39,13 +26,15 @@ def test_csv_output_neutralises_formula_ids_and_resume_reads_them_back(tmp_path:
     source = write_lines(tmp_path / "in.jsonl", lines)
     out = tmp_path / "out.csv"
     runner = CliRunner()
-    result = runner.invoke(_app(), ["grade", str(source), "--offline", "--format", "csv", "-o", str(out)])
+    result = runner.invoke(grade_cli(), ["grade", str(source), "--offline", "--format", "csv", "-o", str(out)])
     assert result.exit_code == 0, result.output
     cells = [row[0] for row in csv.reader(io.StringIO(out.read_text(encoding="utf-8")))][1:]
     assert all(cell.startswith("'") for cell in cells), cells
     assert [read_cell(c) for c in cells] == FORMULAS
 
-    again = runner.invoke(_app(), ["grade", str(source), "--offline", "--format", "csv", "-o", str(out), "--resume"])
+    again = runner.invoke(
+        grade_cli(), ["grade", str(source), "--offline", "--format", "csv", "-o", str(out), "--resume"]
+    )
     assert again.exit_code == 0, again.output
     assert f"skipped {len(FORMULAS)} already graded" in again.stderr
 
@@ -60,7 +49,7 @@ def test_unknown_persona_is_reported_but_graded(tmp_path: Path) -> None:
     line = json.loads(GOOD[0])
     line["persona"] = "sorry-hardest-wrd"
     source = write_lines(tmp_path / "in.jsonl", [json.dumps(line), GOOD[1]])
-    result = CliRunner().invoke(_app(), ["grade", str(source), "--offline"])
+    result = CliRunner().invoke(grade_cli(), ["grade", str(source), "--offline"])
     assert result.exit_code == 0, result.output
     assert "line 1: unknown persona 'sorry-hardest-wrd' (closest matches: sorry-hardest-word" in result.stderr
     assert "line 2" not in result.stderr
@@ -70,7 +59,7 @@ def test_unknown_persona_is_reported_but_graded(tmp_path: Path) -> None:
 
 def test_json_error_message_reads_once(tmp_path: Path) -> None:
     source = write_lines(tmp_path / "in.jsonl", ['{"id": "x", "turns": "unterminated'])
-    result = CliRunner().invoke(_app(), ["grade", str(source), "--offline"])
+    result = CliRunner().invoke(grade_cli(), ["grade", str(source), "--offline"])
     assert "at at" not in result.stderr
     assert "line 1: invalid JSON: Unterminated string starting at (column" in result.stderr
 

@@ -1,0 +1,19 @@
+"""The `grade` commands on a Typer app of their own, as the grading tests drive them."""
+
+from __future__ import annotations
+
+import typer
+
+from hotseat import cli_grade
+
+
+def grade_cli() -> typer.Typer:
+    """A Typer app with only the grading commands registered."""
+    cli = typer.Typer()
+
+    @cli.callback()
+    def main() -> None:
+        """Test CLI."""
+
+    cli_grade.register(cli)
+    return cli
