@@ -19,9 +19,10 @@ from rapidfuzz import fuzz
 
 from evaluators import embeddings
 from evaluators.grounding import Grounding, specific_stems
+from evaluators.lexicon import text_lines
 from evaluators.readability import measure
 from evaluators.skills import Flag, Skill
-from evaluators.text import content_stems, normalise, sentences, words
+from evaluators.text import normalise, words
 from evaluators.turn import ParsedTurn
 
 EMBEDDING_DIM = 256
@@ -48,22 +49,6 @@ _COMMIT = re.compile(
     r"email|book|arrang|approv|process|cover|pay|put|take|add|clear|correct|void|escalat|confirm|reinstat|issu|"
     r"wip|delet|updat|flag|note|extend|hold|lock|schedul|get|set|bring|drop|come|meet|check|personally)\w*"
 )
-_STOCK_TEXT = [
-    "I understand your frustration.",
-    "I'm so sorry for the inconvenience.",
-    "It sounds like you have been really let down.",
-    "It's completely understandable that you're upset.",
-    "You have every right to be frustrated.",
-    "I'm so sorry, that was our mistake.",
-    "We value your business and your loyalty.",
-    "I want to keep earning your trust for years to come.",
-    "I'll fix this today so this never happens again.",
-    "Your satisfaction is our top priority.",
-    "I completely understand how you feel.",
-    "Thank you for bringing this to our attention.",
-    "I apologize for any inconvenience this may have caused.",
-    "I hear you and I'm here to help.",
-]
 
 
 @dataclass(frozen=True)
@@ -133,7 +118,7 @@ def stock_similarity(sents: Sequence[str]) -> tuple[float, float]:
 def _stock_similarity(sents: tuple[str, ...]) -> tuple[float, float]:
     if not sents or not embeddings.model_available():
         return 0.0, 0.0
-    sims = embeddings.similarity(list(sents), _STOCK_TEXT).max(axis=1)
+    sims = embeddings.similarity(list(sents), list(text_lines("stock_lines"))).max(axis=1)
     long_enough = np.array([len(words(s)) >= STOCK_MIN_WORDS for s in sents])
     return float(sims.max()), float(((sims >= STOCK_SIMILARITY) & long_enough).mean())
 
@@ -242,16 +227,3 @@ def example_similarity(turn: ParsedTurn, examples: Sequence[str]) -> float:
             if sims[i, j] > best and mine & specific_stems(example):
                 best = float(sims[i, j])
     return best
-
-
-__all__ = [
-    "FEATURE_NAMES",
-    "TurnEvidence",
-    "build",
-    "content_stems",
-    "copy_measures",
-    "example_similarity",
-    "sentences",
-    "specific_stems",
-    "stock_similarity",
-]

@@ -13,34 +13,16 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from evaluators import embeddings
+from evaluators.lexicon import word_list
 from evaluators.text import content_stems, numbers, sentences
 
-# Words every complaint and every stock reply share: picking these up says nothing of *this* customer.
-_GENERIC_TEXT = """
-sorry apologise apologize apology apologies understand understandable understanding frustrating
-frustrated frustration upset upsetting angry anger annoyed annoying disappointed disappointing
-inconvenience inconvenienced experience experienced situation issue issues problem problems matter
-mistake mistakes error errors wrong right fault feel feeling feelings felt hear heard listen
-sounds seems completely totally absolutely really truly deeply sincerely terrible awful bad
-horrible unacceptable fair reasonable trust trusted earn earning years year time times long
-future happen happened happens again never always everything anything nothing today tomorrow
-week customer customers client clients service services business company team value valued
-values care cares caring important priority help helping fix fixed fixing sort sorted resolve
-resolved resolution solve solution look looking check checking let down letdown patience
-thank thanks appreciate appreciated concern concerns concerned stress stressful worry worried
-deal dealing handle handled support supporting glad happy sure course definitely certainly
-able unable want wanted need needed make sure going get got give take call email contact
-right every certain thing things way part point please understandably respect respected excellence
-excellent believe believes committed commitment community partnership journey guest guests must keep
-come comes going goes send sending treat treated remove removed best better great good everyone
-everybody anyone someone people person truly honestly sincerely reach reaching"""
 OWN_SPECIFICS = 4  # this many specific words of its own make a reply particular, even in new words
 _MIN_SENTENCE_SIM = 0.55  # a reply sentence this close (by meaning) to one of theirs restates it
 
 
 @cache
 def _generic() -> frozenset[str]:
-    return content_stems(_GENERIC_TEXT)
+    return content_stems(" ".join(word_list("generic_words")))
 
 
 @dataclass(frozen=True)

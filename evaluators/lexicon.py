@@ -100,3 +100,21 @@ def cues(name: str) -> CueSet:
 def lexicon_names() -> list[str]:
     """Every lexicon file's name."""
     return sorted(p.stem for p in LEXICON_DIR.glob("*.yaml"))
+
+
+@cache
+def text_lines(name: str) -> tuple[str, ...]:
+    """The lines of `evaluators/lexicons/<name>.txt`, without blanks and `#` comments."""
+    path = LEXICON_DIR / f"{name}.txt"
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise EvaluationError(
+            f"Cannot read the word list {path}: {exc.strerror}.", hint="Restore it from the repository."
+        ) from exc
+    return tuple(line.strip() for line in raw.splitlines() if line.strip() and not line.startswith("#"))
+
+
+def word_list(name: str) -> frozenset[str]:
+    """Every word of `evaluators/lexicons/<name>.txt`, lower-cased."""
+    return frozenset(w.lower() for line in text_lines(name) for w in line.split())

@@ -12,10 +12,10 @@ import re
 import threading
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from pathlib import Path
 from typing import Any
 
 from evaluators import embeddings
+from evaluators.lexicon import word_list
 from evaluators.text import sentences, words
 
 _lock = threading.Lock()
@@ -137,14 +137,11 @@ def _really_difficult(word: str) -> bool:
     return True
 
 
-SERVICE_WORDS_FILE = Path(__file__).resolve().parent / "lexicons" / "service_words.txt"
 
 
-@cache
 def service_words() -> frozenset[str]:
     """Everyday customer-service words (refund, account...) not counted as difficult."""
-    lines = SERVICE_WORDS_FILE.read_text(encoding="utf-8").splitlines()
-    return frozenset(w.strip().lower() for line in lines if not line.startswith("#") for w in line.split())
+    return word_list("service_words")
 
 
 def rare_word_share(text: str) -> float:

@@ -134,8 +134,8 @@ def analyse(text: str, context: TurnContext, *, with_features: bool | None = Non
     out.offers_solution = solution is not None
     out.offers_choice = choice is not None
     out.asks_question = question is not None
-    found = _rule_findings(turn, out)
-    _rule_flags(out, turn, accused, context, found, solution)
+    found, non_apology, corporate = _rule_findings(turn, out)
+    _rule_flags(out, turn, accused, context, found, solution, non_apology, corporate)
     grounding = ground(text, [*context.customer_said, *context.facts])
     out.grounded = grounding.grounded
     a = Analysis(
@@ -163,7 +163,8 @@ def analyse(text: str, context: TurnContext, *, with_features: bool | None = Non
     return a
 
 
-def _rule_findings(turn: ParsedTurn, out: TurnSignals) -> dict[Skill, Finding]:
+def _rule_findings(turn: ParsedTurn, out: TurnSignals) -> tuple[dict[Skill, Finding], str | None, list[str]]:
+    """The rules' findings per skill, plus the non-apology phrase and the corporate phrases they met."""
     found: dict[Skill, Finding | None] = {}
     found[Skill.EMPATHY] = detect_empathy(turn)
     paraphrase, out.misheard = detect_paraphrase(turn)
@@ -174,11 +175,9 @@ def _rule_findings(turn: ParsedTurn, out: TurnSignals) -> dict[Skill, Finding]:
     plain, corporate, jargon = detect_plain_language(turn)
     found[Skill.PLAIN_LANGUAGE] = plain
     found[Skill.VALUES] = detect_values(turn)
-    out.notes["_non_apology"] = non_apology or ""
-    out.notes["_corporate"] = "|".join(corporate)
     if jargon:
         out.notes.setdefault("jargon", f"Jargon the customer may not know: {', '.join(dict.fromkeys(jargon))}.")
-    return {k: v for k, v in found.items() if v is not None}
+    return {k: v for k, v in found.items() if v is not None}, non_apology, corporate
 
 
 def _rule_flags(
@@ -188,9 +187,9 @@ def _rule_flags(
     context: TurnContext,
     found: dict[Skill, Finding],
     solution: int | None,
+    non_apology: str | None,
+    corporate: list[str],
 ) -> None:
-    non_apology = out.notes.pop("_non_apology") or None
-    corporate = [c for c in out.notes.pop("_corporate").split("|") if c]
     _flag_if(out, turn, Flag.NON_APOLOGY, _at(turn, non_apology), "is a non-apology: it owns nothing")
     _flag_if(out, turn, Flag.POLICY_HIDING, detect_policy_hiding(turn), "hides behind policy")
     _flag_if(out, turn, Flag.ACCUSATION, next(iter(accused.items()), None), "doubts, blames or talks down to them")
@@ -271,6 +270,8 @@ def _cap(
     *,
     established: bool = False,
 ) -> None:
+    _best, stock_share = features.stock_similarity(turn.sentences)
+
     def cap(skill: Skill, limit: int, why: str) -> None:
         if levels[skill] > limit:
             levels[skill] = limit
@@ -279,7 +280,6 @@ def _cap(
     if not grounding.grounded:
         # A brief, sincere generic reaction keeps the rubric's level 3; stock phrasing about nobody
         # in particular is a token (2), and an apology must say what it is for.
-        _best, stock_share = features.stock_similarity(turn.sentences)
         for skill in _GROUNDED_SKILLS:
             # An apology right after a turn that named what happened may say "this": it is established.
             strict = skill is Skill.PARAPHRASE or (
@@ -311,7 +311,6 @@ def _cap(
         )
     if Flag.DOUBLESPEAK in out.flags or (Flag.POLICY_HIDING in out.flags and _tautology(turn)):
         cap(Skill.PLAIN_LANGUAGE, 2, "Corporate wording or an empty tautology hides what is happening.")
-    _best, stock_share = features.stock_similarity(turn.sentences)
     concrete = features.is_concrete(turn)
     if not concrete:
         cap(Skill.PLAIN_LANGUAGE, 4, "Plain words, but nothing concrete: say who will do what, and by when.")
