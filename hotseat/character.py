@@ -38,6 +38,9 @@ class Breach(StrEnum):
     EMPTY = "empty"
 
 
+if TYPE_CHECKING:
+    from hotseat.prompts import PromptTemplate
+
 _REASONS = {
     Breach.APOLOGISES: "apologised on behalf of the company, as the agent would",
     Breach.OFFERS_HELP: "offered to help or to fix things, as the agent would",
@@ -178,18 +181,14 @@ def reply_breach(reply: str, context: CharacterContext) -> Breach | None:
     return None
 
 
-def reminder(breach: Breach, context: CharacterContext) -> ChatMessage:
-    """The system note sent with the one regeneration."""
-    leave = " You are walking away now: say goodbye and that you are leaving." if context.walking_away else ""
-    return ChatMessage(
-        role="system",
-        content=(
-            f"Reminder: you are {context.customer_name}, the upset customer, speaking for yourself. You are not "
-            f"the agent, not an assistant and not an AI. Your draft reply {_REASONS[breach]}, so it was thrown "
-            f"away. Reply again as {context.customer_name} would, in one to three short sentences of your own "
-            f"words, reacting to what they just said.{leave}"
-        ),
-    )
+def reminder(breach: Breach, context: CharacterContext, template: PromptTemplate | None = None) -> ChatMessage:
+    """The system note sent with the one regeneration (`prompts/customer_reminder.yaml`)."""
+    if template is None:
+        from hotseat.prompts import PromptLibrary
+        from hotseat.settings import load_settings
+
+        template = PromptLibrary(load_settings().prompts_dir).get("customer_reminder")
+    return template.render(name=context.customer_name, reason=_REASONS[breach], walking_away=context.walking_away)[0]
 
 
 @dataclass
@@ -204,8 +203,9 @@ class GuardReport:
 class CharacterGuard:
     """Streams a reply through the checks, regenerating once and then falling back to a scripted line."""
 
-    def __init__(self, context: CharacterContext) -> None:
+    def __init__(self, context: CharacterContext, reminder_template: PromptTemplate | None = None) -> None:
         self.context = context
+        self.reminder_template = reminder_template
         self.report = GuardReport()
 
     def run(
@@ -217,7 +217,7 @@ class CharacterGuard:
         shown = yield from self._attempt(generate([]))
         if shown is not None:
             return
-        note = reminder(self.report.breaches[-1], self.context)
+        note = reminder(self.report.breaches[-1], self.context, self.reminder_template)
         self.context = replace(self.context, private_text=f"{self.context.private_text}\n{note.content}")
         shown = yield from self._attempt(generate([note]))
         if shown is not None:

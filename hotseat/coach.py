@@ -70,6 +70,7 @@ class Coaching(StrictModel):
 
     apology_first_personas: list[str] = Field(default_factory=list)
     fallback_option: str = "a clear plan, in writing, for what happens next"
+    two_options: HintTemplate  # the offer when the scenario has no need example left to suggest
     hints: dict[str, HintTemplate]
     avoid: dict[Flag, HintTemplate]
     practise_next: dict[Skill, PractiseNext]
@@ -238,7 +239,7 @@ def next_offer(session: PracticeSession, scenario: Scenario, coaching: Coaching)
         if _is_offer(example) and all(fuzz.ratio(example.lower(), s) < 80 for s in said):
             return example
     option_a, option_b = choice_options(scenario, coaching.fallback_option)
-    return f"I can see two ways forward: {option_a}, or {option_b}. Which would you prefer?"
+    return coaching.two_options.render(option_a=option_a, option_b=option_b)
 
 
 # -- choosing the hint -----------------------------------------------------------------------

@@ -170,7 +170,9 @@ class LLMCustomer:
         request.session.summarised_through = prompt.summarised_through
         self.last_prompt_tokens = prompt.tokens
         record_prompt_tokens(prompt.tokens)  # per reply: last_prompt_tokens is shared by every user
-        guard = CharacterGuard(context_for(request, prompt.messages[-1].content))
+        guard = CharacterGuard(
+            context_for(request, prompt.messages[-1].content), self.builder.prompts.get("customer_reminder")
+        )
         self.last_guard = guard.report
         yield from guard.run(
             lambda extra: self._draft(prompt.messages + extra), lambda: ScriptedCustomer().compose(request)

@@ -28,7 +28,7 @@ def mood_note(change: MoodChange, signals: TurnSignals) -> str:
     """One line on what moved the customer's mood, in the trainee's terms."""
     if not change.reasons:
         return ""
-    key, _effect = change.reasons[0]
+    key, effect = change.reasons[0]
     why = signals.notes.get(key) or _REASONS.get(key) or key.replace("_", " ")
     if key == "nothing_new":
         why = "nothing new for them yet"
@@ -37,7 +37,7 @@ def mood_note(change: MoodChange, signals: TurnSignals) -> str:
     direction = "calmer" if change.delta_anger < 0 else "angrier" if change.delta_anger > 0 else "no change"
     note = f"{direction.capitalize()}: {why}"
     # Say the other side too, so the note agrees with a customer who reacts to it ("Calmer: ... but ...").
-    opposite = next((k for k, e in change.reasons[1:] if (e > 0) != (_effect > 0) and e != 0), None)
+    opposite = next((k for k, e in change.reasons[1:] if (e > 0) != (effect > 0) and e != 0), None)
     if opposite is not None and direction != "no change":
         other = signals.notes.get(opposite) or _REASONS.get(opposite) or opposite.replace("_", " ")
         note = f"{note.rstrip('.')}; but {other[0].lower()}{other[1:]}"

@@ -82,6 +82,7 @@ PROMPT_VARIABLES: dict[str, frozenset[str]] = {
     "customer": frozenset({"persona", "scenario", "difficulty"}),
     "customer_state": frozenset({"mood", "reaction", "ending", "injection"}),
     "customer_memory": frozenset({"lines", "omitted"}),
+    "customer_reminder": frozenset({"name", "reason", "walking_away"}),
     "coach": frozenset({"persona", "scenario", "turns", "omitted", "mood", "suggestion"}),
     "judge": frozenset({"rubrics", "turns", "facts", "previous_answer", "problems", "skills"}),
     "structured_output": frozenset({"schema_name", "schema_json"}),
