@@ -137,8 +137,6 @@ def _really_difficult(word: str) -> bool:
     return True
 
 
-
-
 def service_words() -> frozenset[str]:
     """Everyday customer-service words (refund, account...) not counted as difficult."""
     return word_list("service_words")
