@@ -71,6 +71,7 @@ class Coaching(StrictModel):
     apology_first_personas: list[str] = Field(default_factory=list)
     fallback_option: str = "a clear plan, in writing, for what happens next"
     two_options: HintTemplate  # the offer when the scenario has no need example left to suggest
+    calm_closers: list[HintTemplate] = Field(min_length=1)  # how a "calm_more" example ends, varied
     hints: dict[str, HintTemplate]
     avoid: dict[Flag, HintTemplate]
     practise_next: dict[Skill, PractiseNext]
@@ -163,15 +164,24 @@ def _swap(text: str, table: dict[str, str], *, you_to_us: bool = False) -> str:
 
 def _clause(text: str) -> str:
     """A sentence as a clause to embed: no end punctuation, first letter lower-case."""
-    text = text.strip().rstrip(".!?\"' ").strip()
+    text = text.strip().rstrip(".!? ")
+    quotes = len(re.findall(r"(?<!\w)'|'(?!\w)", text.replace('"', "'")))  # quote marks, not apostrophes
+    if text.endswith(("'", '"')) and quotes % 2:
+        text = text[:-1].rstrip(".!? ")
     if text and not text.startswith("I ") and not (len(text) > 1 and text[1].isupper()):
         text = text[0].lower() + text[1:]
     return text
 
 
+_DOUBLE_QUOTES = re.compile('["\u201c\u201d]')
+
+
 def restate_customer(sentence: str) -> str:
-    """The customer's sentence as the trainee would say it back (I ↔ you, my ↔ your)."""
-    return _clause(_swap(sentence, _SWAP_CUSTOMER, you_to_us=True))
+    """The customer's sentence as the trainee would say it back (I ↔ you, my ↔ your).
+
+    Their double quotes become single ones: the hint quotes the whole example in double quotes.
+    """
+    return _clause(_swap(_DOUBLE_QUOTES.sub("'", sentence), _SWAP_CUSTOMER, you_to_us=True))
 
 
 def to_second_person(text: str) -> str:
@@ -242,6 +252,16 @@ def next_offer(session: PracticeSession, scenario: Scenario, coaching: Coaching)
     return coaching.two_options.render(option_a=option_a, option_b=option_b)
 
 
+def calm_closer(session: PracticeSession, scenario: Scenario, coaching: Coaching) -> str:
+    """The first "calm_more" ending the trainee has not said yet (the least recent one when all are used)."""
+    said = " ".join(t.text.lower() for t in session.trainee_turns())
+    closers = [c.render(company=scenario.company) for c in coaching.calm_closers]
+    fresh = [c for c in closers if c.lower() not in said]
+    if fresh:
+        return fresh[0]
+    return closers[len(session.trainee_turns()) % len(closers)]
+
+
 # -- choosing the hint -----------------------------------------------------------------------
 def _values_shown(session: PracticeSession) -> bool:
     return any(t.signals is not None and t.signals.shows(Skill.VALUES) for t in session.trainee_turns())
@@ -285,7 +305,9 @@ def suggest(
         text = hints[kind].render(name=name, restated=pick_restatement(session, scenario))
     elif not mood.need_met and mood.anger >= opening_anger:
         kind = "calm_more"
-        text = hints[kind].render(name=name, company=scenario.company, restated=pick_restatement(session, scenario))
+        text = hints[kind].render(
+            name=name, restated=pick_restatement(session, scenario), closer=calm_closer(session, scenario, coaching)
+        )
     elif not mood.need_met:
         kind = "offer_choices"
         text = hints[kind].render(name=name, offer=next_offer(session, scenario, coaching), values=_values(scenario))
@@ -301,7 +323,9 @@ def suggest(
         # Their need is met and the fix tied to what they value: keep validating, about another
         # part of their story each time (a repeated line earns nothing).
         kind = "calm_more"
-        text = hints[kind].render(name=name, company=scenario.company, restated=pick_restatement(session, scenario))
+        text = hints[kind].render(
+            name=name, restated=pick_restatement(session, scenario), closer=calm_closer(session, scenario, coaching)
+        )
     return Hint(kind=kind, text=text, avoid=avoid)
 
 
