@@ -27,8 +27,8 @@ from evaluators.offline import grade_offline  # noqa: E402
 from evaluators.signals import read_turn  # noqa: E402
 from evaluators.skills import Flag, Skill  # noqa: E402
 from evaluators.transcript import Transcript, TranscriptTurn  # noqa: E402
-from hotseat.corpus import ADVERSARIAL_KINDS, replies, sessions  # noqa: E402
-from hotseat.personas import PersonaLibrary  # noqa: E402
+from hotseat.practice.personas import PersonaLibrary  # noqa: E402
+from hotseat.quality.corpus import ADVERSARIAL_KINDS, replies, sessions  # noqa: E402
 
 SCORED_FLAGS = tuple(f for f in Flag)
 

@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from benchmarks.corpus_agreement import reply_figures  # noqa: E402
-from hotseat.gaming import STOCK_LINES, play_all  # noqa: E402
+from hotseat.quality.gaming import STOCK_LINES, play_all  # noqa: E402
 
 
 def run() -> dict[str, object]:

@@ -27,7 +27,7 @@ from offline_grading import CUSTOMER, TRAINEE  # noqa: E402
 
 CHILD = """
 import resource, sys
-from hotseat.cli import app
+from hotseat.cli.main import app
 try:
     app(sys.argv[1:], standalone_mode=False)
 finally:

@@ -61,7 +61,7 @@ JUDGE_TRANSCRIPT = [
 
 
 def _settings(base_url: str, **extra: Any) -> Any:
-    from hotseat.devserver import MODEL_ALIAS
+    from hotseat.providers.devserver import MODEL_ALIAS
     from hotseat.settings import ProviderChoice, Settings
 
     return Settings(
@@ -76,9 +76,9 @@ def _settings(base_url: str, **extra: Any) -> Any:
 
 def bench_customer(base_url: str, tmp: Path) -> dict[str, Any]:
     """TTFT and total per customer turn; out-of-character rates before and after the guard."""
-    from hotseat.character import context_for, reply_breach
-    from hotseat.customer import LLMCustomer
-    from hotseat.devserver import MODEL_ALIAS
+    from hotseat.practice.character import context_for, reply_breach
+    from hotseat.practice.customer import LLMCustomer
+    from hotseat.providers.devserver import MODEL_ALIAS
     from hotseat.services import build_services
 
     os.environ.update(
@@ -232,7 +232,7 @@ def bench_debrief(base_url: str, tmp: Path) -> dict[str, Any]:
     """Time to first paint of the debrief: offline alone vs the real (slow) judge in the background."""
     from streamlit.testing.v1 import AppTest
 
-    from hotseat.devserver import MODEL_ALIAS
+    from hotseat.providers.devserver import MODEL_ALIAS
     from hotseat.ui.state import services
 
     figures: dict[str, Any] = {}
@@ -272,7 +272,7 @@ def main() -> None:
         os.environ["HOTSEAT_LLAMA_MODEL"] = args.model
     import tempfile
 
-    from hotseat.devserver import LlamaServer, model_file
+    from hotseat.providers.devserver import LlamaServer, model_file
 
     parts = args.parts.split(",")
     figures: dict[str, Any] = {"model": str(model_file())}

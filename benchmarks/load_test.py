@@ -68,12 +68,12 @@ def run(trainees: int = 50, turns: int = 10, database_url: str | None = None) ->
     """Play `trainees` concurrent sessions of `turns` turns each and count what was stored."""
     from sqlalchemy import func, select
 
-    from hotseat.engine import PracticeEngine
     from hotseat.org import accounts
     from hotseat.org.assignments import create_assignment, start_assignment
     from hotseat.org.cohorts import create_cohort, join_cohort
     from hotseat.org.reviews import submit_for_review
-    from hotseat.personas import PersonaLibrary
+    from hotseat.practice.engine import PracticeEngine
+    from hotseat.practice.personas import PersonaLibrary
     from hotseat.providers.fake import FakeChatModel
     from hotseat.settings import load_settings
     from hotseat.storage import Store

@@ -57,9 +57,9 @@ def _common_prefix_tokens(a: list[int], b: list[int]) -> int:
 
 def run(turns: int = 60) -> dict[str, Any]:
     """Play one long session against a fake LLM and return the figures."""
-    from hotseat.engine import PracticeEngine
-    from hotseat.personas import PersonaLibrary
-    from hotseat.prompt_window import CustomerPromptBuilder
+    from hotseat.practice.engine import PracticeEngine
+    from hotseat.practice.personas import PersonaLibrary
+    from hotseat.practice.prompt_window import CustomerPromptBuilder
     from hotseat.providers.fake import FakeChatModel
     from hotseat.settings import load_settings
     from hotseat.storage import Store

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hotseat.engine import PracticeEngine
-from hotseat.personas import PersonaLibrary
+from hotseat.practice.engine import PracticeEngine
+from hotseat.practice.personas import PersonaLibrary
 from hotseat.prompts import PromptLibrary
 from hotseat.providers.factory import build_chat_model, describe_provider
 from hotseat.settings import Settings, load_settings

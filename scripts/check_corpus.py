@@ -13,8 +13,8 @@ from pathlib import Path
 import yaml
 
 from evaluators.skills import Flag, Skill
-from hotseat.corpus import REPLY_KINDS as KINDS
-from hotseat.corpus import SESSION_KINDS
+from hotseat.quality.corpus import REPLY_KINDS as KINDS
+from hotseat.quality.corpus import SESSION_KINDS
 
 ROOT = Path(__file__).resolve().parent.parent
 SKILLS = tuple(s.value for s in Skill)

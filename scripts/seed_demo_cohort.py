@@ -81,7 +81,6 @@ def seed(database_url: str, *, rng_seed: int = 7) -> dict[str, Any]:
     """Fill the database at `database_url` with the demo cohort; return the people, counts and kappas."""
     from evaluators.results import Evaluation
     from evaluators.skills import Skill
-    from hotseat.engine import PracticeEngine
     from hotseat.errors import HotseatError
     from hotseat.org import accounts
     from hotseat.org.accounts import Role
@@ -90,8 +89,9 @@ def seed(database_url: str, *, rng_seed: int = 7) -> dict[str, Any]:
     from hotseat.org.cohorts import add_grader, create_cohort, join_cohort
     from hotseat.org.dashboard import cohort_dashboard
     from hotseat.org.reviews import SkillDecision, offline_grade, review_queue, submit_for_review, submit_review
-    from hotseat.personas import PersonaLibrary
-    from hotseat.practice import PracticeSession
+    from hotseat.practice.engine import PracticeEngine
+    from hotseat.practice.personas import PersonaLibrary
+    from hotseat.practice.session import PracticeSession
     from hotseat.settings import load_settings
     from hotseat.storage import Store
 

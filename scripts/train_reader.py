@@ -28,8 +28,8 @@ from evaluators.flags import detect_injection  # noqa: E402
 from evaluators.language import is_english  # noqa: E402
 from evaluators.reading import analyse  # noqa: E402
 from evaluators.skills import Flag, Skill  # noqa: E402
-from hotseat.corpus import ReplyItem, replies  # noqa: E402
-from hotseat.personas import PersonaLibrary  # noqa: E402
+from hotseat.practice.personas import PersonaLibrary  # noqa: E402
+from hotseat.quality.corpus import ReplyItem, replies  # noqa: E402
 
 C_GRID = (0.003, 0.01, 0.03, 0.1, 0.3)
 BLENDS = (0.3, 0.45, 0.6)  # the rules keep a share: they carry over to unseen scenarios, the model less so

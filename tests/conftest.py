@@ -60,7 +60,7 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     Built and fetched by scripts/llama_server.sh (`.ci/run` runs it); skipped when missing, a
     failure when HOTSEAT_REQUIRE_LLM=1 (CI).
     """
-    from hotseat.devserver import LlamaServer, available, model_file, server_binary
+    from hotseat.providers.devserver import LlamaServer, available, model_file, server_binary
 
     require_or_skip(
         available(),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hotseat.engine import PracticeEngine
-from hotseat.personas import PersonaLibrary
+from hotseat.practice.engine import PracticeEngine
+from hotseat.practice.personas import PersonaLibrary
 from hotseat.providers.base import ChatModel
 from hotseat.settings import Settings, load_settings
 from hotseat.storage import Store

@@ -15,13 +15,13 @@ from sqlalchemy import create_engine, text
 
 from evaluators.results import Evaluation, SkillScore, TurnGrade
 from evaluators.skills import Skill
-from hotseat.engine import PracticeEngine
 from hotseat.org import accounts
 from hotseat.org.accounts import Actor, Role
 from hotseat.org.assignments import Assignment, create_assignment, start_assignment
 from hotseat.org.cohorts import Cohort, add_grader, create_cohort, join_cohort
-from hotseat.personas import PersonaLibrary
-from hotseat.practice import PracticeSession
+from hotseat.practice.engine import PracticeEngine
+from hotseat.practice.personas import PersonaLibrary
+from hotseat.practice.session import PracticeSession
 from hotseat.settings import load_settings
 from hotseat.storage import Store
 

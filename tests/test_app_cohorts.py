@@ -18,7 +18,7 @@ from hotseat.org.accounts import Actor, Role, local_actor
 from hotseat.org.assignments import Assignment, create_assignment, start_assignment
 from hotseat.org.cohorts import Cohort, add_grader, create_cohort, join_cohort
 from hotseat.org.reviews import review_queue, reviews_of, submit_for_review
-from hotseat.practice import PracticeSession
+from hotseat.practice.session import PracticeSession
 from hotseat.services import Services
 from hotseat.settings import PROJECT_ROOT
 from hotseat.ui.components import as_text
@@ -317,7 +317,7 @@ def test_single_sign_on_user_maps_to_a_trainee_account(org: Org) -> None:
 
 
 def test_cli_creates_the_first_admin_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    from hotseat.cli import app
+    from hotseat.cli.main import app
 
     fast_passwords(monkeypatch)
     runner = CliRunner()

@@ -16,8 +16,8 @@ from support.openai_server import OpenAIServer, RecordedRequest
 from typer.testing import CliRunner
 
 from evaluators.skills import Skill
-from hotseat.batch_api import BatchAnswers, BatchOptions, grade_file_with_batch, parse_results, state_path_for
-from hotseat.grading import GradeOptions
+from hotseat.grading.batch_api import BatchAnswers, BatchOptions, grade_file_with_batch, parse_results, state_path_for
+from hotseat.grading.runner import GradeOptions
 from hotseat.settings import Settings
 
 pytestmark = pytest.mark.server
@@ -300,7 +300,7 @@ def test_an_expired_batch_keeps_what_it_answered_and_the_rest_is_graded_synchron
 def test_more_than_one_batch_can_hold_is_refused_before_anything_is_uploaded(
     grade_app: typer.Typer, openai_env: OpenAIServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from hotseat import batch_api
+    from hotseat.grading import batch_api
 
     monkeypatch.setattr(batch_api, "MAX_REQUESTS", 2)
     source, out = write_input(tmp_path / "in.jsonl"), tmp_path / "out.jsonl"

@@ -9,12 +9,12 @@ from helpers_engine import make_engine
 from streamlit.testing.v1 import AppTest
 
 from evaluators.skills import Skill
-from hotseat.branching import branch_points, branch_session, compare_paths
-from hotseat.engine import PracticeEngine
 from hotseat.errors import InputError, NotFoundError
-from hotseat.mood import initial_mood
-from hotseat.personas import Difficulty
-from hotseat.practice import PracticeSession
+from hotseat.practice.branching import branch_points, branch_session, compare_paths
+from hotseat.practice.engine import PracticeEngine
+from hotseat.practice.mood import initial_mood
+from hotseat.practice.personas import Difficulty
+from hotseat.practice.session import PracticeSession
 
 PERSONA = "policy-over-problem"
 GOOD = [

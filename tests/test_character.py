@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from hotseat.character import Breach, CharacterContext, CharacterGuard, reply_breach, sentence_breach
+from hotseat.practice.character import Breach, CharacterContext, CharacterGuard, reply_breach, sentence_breach
 from hotseat.providers.base import ChatMessage
 
 CONTEXT = CharacterContext(
@@ -99,7 +99,7 @@ def test_a_later_breach_trims_the_reply_to_what_was_already_shown() -> None:
 
 
 def test_echoing_an_earlier_trainee_turn_is_caught_too() -> None:
-    from hotseat.character import context_for
+    from hotseat.practice.character import context_for
 
     class _Turn:
         def __init__(self, role: str, text: str) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from hotseat.cli import app
+from hotseat.cli.main import app
 
 runner = CliRunner()
 

@@ -9,7 +9,7 @@ import pytest
 from support.faults import lose_customer_replies
 from typer.testing import CliRunner
 
-from hotseat.cli import app
+from hotseat.cli.main import app
 from hotseat.services import build_services
 
 runner = CliRunner()

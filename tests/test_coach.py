@@ -11,7 +11,12 @@ import pytest
 from helpers_engine import make_engine
 
 from evaluators.skills import Skill
-from hotseat.coach import (
+from hotseat.errors import PromptError, ProviderError
+from hotseat.practice.engine import PracticeEngine
+from hotseat.practice.personas import Persona, Scenario
+from hotseat.practice.session import PracticeSession
+from hotseat.providers.fake import FakeChatModel
+from hotseat.review.coach import (
     HINT_KINDS,
     Hint,
     coach_hint,
@@ -21,11 +26,6 @@ from hotseat.coach import (
     restate_customer,
     suggest,
 )
-from hotseat.engine import PracticeEngine
-from hotseat.errors import PromptError, ProviderError
-from hotseat.personas import Persona, Scenario
-from hotseat.practice import PracticeSession
-from hotseat.providers.fake import FakeChatModel
 from hotseat.settings import PROJECT_ROOT
 
 PERSONAS = ["guilty-until-proven-innocent", "policy-over-problem", "sorry-hardest-word", "transaction-not-relationship"]
@@ -80,7 +80,7 @@ def test_a_trainee_who_follows_the_coach_wins_every_customer_back(
 ) -> None:
     # The scripted customer picks its lines by session id: fixed ids play the same variations on every run.
     ids = iter(uuid.UUID(int=n) for n in range(1, 1000))
-    monkeypatch.setattr("hotseat.engine.uuid.uuid4", lambda: next(ids))
+    monkeypatch.setattr("hotseat.practice.engine.uuid.uuid4", lambda: next(ids))
     engine = make_engine(tmp_path)
     for scenario_id in [s.id for s in engine.personas.get(persona_id).scenarios]:
         for _variation in range(5):

@@ -29,11 +29,11 @@ from typer.testing import CliRunner
 
 from evaluators.results import Evaluation, SkillScore, TurnGrade
 from evaluators.skills import Skill
-from hotseat.batch_api import BatchRunner, make_client
-from hotseat.cohort_grading import CohortBatch, cohort_work, grade_cohort, summary
 from hotseat.errors import AccessDenied, NotFoundError
+from hotseat.grading.batch_api import BatchRunner, make_client
+from hotseat.org.cohort_grading import CohortBatch, cohort_work, grade_cohort, summary
 from hotseat.org.reviews import submit_for_review
-from hotseat.practice import PracticeSession
+from hotseat.practice.session import PracticeSession
 from hotseat.settings import Settings
 
 REQUIRE = "HOTSEAT_REQUIRE_POSTGRES"

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from helpers_org import any_db_url, fast_passwords
 
-from hotseat.engine import PracticeEngine
 from hotseat.errors import InputError
 from hotseat.org import accounts
-from hotseat.personas import PersonaLibrary
+from hotseat.practice.engine import PracticeEngine
+from hotseat.practice.personas import PersonaLibrary
 from hotseat.settings import load_settings
 from hotseat.storage import Store
 from hotseat.text import clean_text

@@ -11,8 +11,8 @@ import yaml
 
 from evaluators import scorer
 from evaluators.skills import Flag, Skill
-from hotseat.corpus import CORPUS_DIR, replies, sessions, splits
-from hotseat.personas import PersonaLibrary
+from hotseat.practice.personas import PersonaLibrary
+from hotseat.quality.corpus import CORPUS_DIR, replies, sessions, splits
 
 ROOT = Path(__file__).resolve().parent.parent
 PERSONAS = PersonaLibrary(ROOT / "personas")

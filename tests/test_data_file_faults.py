@@ -9,9 +9,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
-from hotseat.cli import app
+from hotseat.cli.main import app
 from hotseat.errors import PersonaError
-from hotseat.personas import PersonaLibrary
+from hotseat.practice.personas import PersonaLibrary
 from hotseat.settings import PROJECT_ROOT
 
 runner = CliRunner()
@@ -56,7 +56,7 @@ def test_a_misspelt_placeholder_fails_at_load_naming_file_and_field(
 
 
 def test_literal_braces_and_known_placeholders_are_fine() -> None:
-    from hotseat.personas import check_placeholders
+    from hotseat.practice.personas import check_placeholders
 
     check_placeholders("Hi {name}, this is {company}; {{not a placeholder}}")
     for bad in ("{name.__class__}", "{0}", "{}", "{name!r}", "unbalanced {", "{company:>99}"):

@@ -15,8 +15,12 @@ from streamlit.testing.v1 import AppTest
 from evaluators.results import Evaluation, SkillScore, TurnGrade
 from evaluators.skills import Flag, Skill
 from evaluators.transcript import Transcript
-from hotseat import debrief as debrief_module
-from hotseat.debrief import (
+from hotseat.errors import EvaluationError, ProviderError
+from hotseat.practice.engine import PracticeEngine
+from hotseat.practice.session import PracticeSession
+from hotseat.providers.fake import FakeChatModel
+from hotseat.review import debrief as debrief_module
+from hotseat.review.debrief import (
     anchor_reached,
     build_debrief,
     evaluation_for,
@@ -24,10 +28,6 @@ from hotseat.debrief import (
     load_rubric_anchors,
     stored_evaluation,
 )
-from hotseat.engine import PracticeEngine
-from hotseat.errors import EvaluationError, ProviderError
-from hotseat.practice import PracticeSession
-from hotseat.providers.fake import FakeChatModel
 from hotseat.storage.schema import EvaluationRow
 
 PERSONA = "policy-over-problem"
@@ -303,9 +303,9 @@ def test_a_broken_rubric_file_shows_no_anchors(monkeypatch: pytest.MonkeyPatch) 
 
 def _orphan_page() -> None:
     """An AppTest script: the debrief of a session whose persona file is gone."""
-    from hotseat.mood import MoodState
-    from hotseat.personas import Difficulty
-    from hotseat.practice import PracticeSession
+    from hotseat.practice.mood import MoodState
+    from hotseat.practice.personas import Difficulty
+    from hotseat.practice.session import PracticeSession
     from hotseat.ui.debrief_view import render_debrief
     from hotseat.ui.state import services
 

@@ -19,8 +19,8 @@ from pydantic import BaseModel
 from typer.testing import CliRunner
 
 from evaluators.skills import Skill
-from hotseat import cli_grade
-from hotseat.grading import CSV_COLUMNS, RateLimitedModel, RateLimiter
+from hotseat.cli import grade as cli_grade
+from hotseat.grading.runner import CSV_COLUMNS, RateLimitedModel, RateLimiter
 from hotseat.providers.base import ChatMessage
 from hotseat.providers.fake import FakeChatModel
 
@@ -263,7 +263,7 @@ def test_dash_reads_transcripts_from_stdin(grade_app: typer.Typer) -> None:
 def test_a_scenario_id_brings_its_facts_and_an_unknown_one_is_named() -> None:
     from evaluators.transcript import Transcript
     from hotseat.errors import HotseatError
-    from hotseat.grading import ScenarioFacts
+    from hotseat.grading.runner import ScenarioFacts
 
     facts = ScenarioFacts()
     known = Transcript(id="a", persona="policy-over-problem", scenario="basic-economy-surgery")

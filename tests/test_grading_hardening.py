@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from evaluators.results import Evaluation, SkillScore, TurnGrade
 from evaluators.skills import Skill
 from evaluators.transcript import Transcript
-from hotseat.grading import OutputFormat, ResultWriter, grade_lines
+from hotseat.grading.runner import OutputFormat, ResultWriter, grade_lines
 from hotseat.text import read_cell, safe_cell
 
 FORMULAS = ['=HYPERLINK("http://evil.example","x")', "+cmd|' /C calc'!A0", "@SUM(1)", "-2+3", "'=already"]

@@ -24,8 +24,8 @@ from evaluators.judge import extract_json_object, make_llm_judge
 from evaluators.judge_schema import JudgeAnswer
 from evaluators.skills import Skill
 from evaluators.transcript import Transcript, TranscriptTurn
-from hotseat.devserver import MODEL_ALIAS
 from hotseat.errors import EvaluationError
+from hotseat.providers.devserver import MODEL_ALIAS
 from hotseat.settings import PROJECT_ROOT, Settings, StructuredMode
 
 pytestmark = pytest.mark.llm
@@ -60,7 +60,16 @@ def _env(llama_server: Any, tmp_path: Path, **settings: str) -> dict[str, str]:
 def test_the_cli_streams_the_customers_reply(llama_server: Any, tmp_path: Path) -> None:
     script = tmp_path / "lines.txt"
     script.write_text("I'm sorry, that sounds awful. What happened?\n", encoding="utf-8")
-    command = [sys.executable, "-m", "hotseat.cli", "chat", "--persona", "policy-over-problem", "--script", str(script)]
+    command = [
+        sys.executable,
+        "-m",
+        "hotseat.cli.main",
+        "chat",
+        "--persona",
+        "policy-over-problem",
+        "--script",
+        str(script),
+    ]
     process = subprocess.Popen(
         command, cwd=PROJECT_ROOT, env=_env(llama_server, tmp_path, HOTSEAT_TURN_LIMIT="3"), stdout=subprocess.PIPE
     )

@@ -8,11 +8,11 @@ import pytest
 from support import TEST_API_KEY
 from support.openai_server import OpenAIServer
 
-from hotseat.engine import PracticeEngine
 from hotseat.errors import ProviderRateLimited
-from hotseat.export import session_to_json, session_to_markdown
-from hotseat.personas import PersonaLibrary
+from hotseat.practice.engine import PracticeEngine
+from hotseat.practice.personas import PersonaLibrary
 from hotseat.providers.factory import build_chat_model
+from hotseat.review.export import session_to_json, session_to_markdown
 from hotseat.settings import Settings
 from hotseat.storage import Store
 

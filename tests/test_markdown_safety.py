@@ -11,7 +11,7 @@ from helpers_engine import make_engine
 from markdown_it import MarkdownIt
 from streamlit.testing.v1 import AppTest
 
-from hotseat.export import session_to_markdown
+from hotseat.review.export import session_to_markdown
 from hotseat.settings import PROJECT_ROOT
 from hotseat.text import markdown_text
 

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from hotseat.errors import PersonaError
-from hotseat.personas import REACTIONS, PersonaLibrary
+from hotseat.practice.personas import REACTIONS, PersonaLibrary
 from hotseat.settings import PROJECT_ROOT
 
 PERSONAS = PROJECT_ROOT / "personas"

@@ -9,10 +9,10 @@ from helpers_engine import make_engine
 from streamlit.testing.v1 import AppTest
 
 from evaluators.skills import Skill
-from hotseat.coach import load_coaching
-from hotseat.engine import PracticeEngine
-from hotseat.practice import PracticeSession
-from hotseat.progress import NOT_SHOWN, build_progress, load_progress, scores_from_turns, skill_rows
+from hotseat.practice.engine import PracticeEngine
+from hotseat.practice.session import PracticeSession
+from hotseat.review.coach import load_coaching
+from hotseat.review.progress import NOT_SHOWN, build_progress, load_progress, scores_from_turns, skill_rows
 
 HEARD = "So your surgery moved to April tenth, you can't fly for four weeks, and you'd lose the whole $418?"
 SORRY = "I'm sorry. We got this wrong, and it was our mistake, not yours."
@@ -103,7 +103,7 @@ def test_an_unusable_stored_grade_falls_back_to_the_turns(tmp_path: Path) -> Non
 
 
 def test_assisted_and_retried_sessions_are_marked(tmp_path: Path) -> None:
-    from hotseat.branching import branch_session
+    from hotseat.practice.branching import branch_session
 
     engine = make_engine(tmp_path)
     session = engine.start("policy-over-problem", user_id=engine.store.local_user_id())

@@ -11,8 +11,8 @@ from evaluators.offline import grade_offline
 from evaluators.signals import TurnContext, TurnSignals, read_turn
 from evaluators.skills import Flag, Skill
 from evaluators.transcript import Transcript, TranscriptTurn
-from hotseat.gaming import PARROT_LONG, PARROT_SHORT, play_all
-from hotseat.personas import Difficulty, PersonaLibrary, Scenario
+from hotseat.practice.personas import Difficulty, PersonaLibrary, Scenario
+from hotseat.quality.gaming import PARROT_LONG, PARROT_SHORT, play_all
 
 PERSONAS = PersonaLibrary(Path(__file__).resolve().parent.parent / "personas")
 

@@ -9,9 +9,9 @@ from helpers_engine import make_engine
 
 from evaluators.results import Evaluation, SkillScore
 from evaluators.skills import Skill
-from hotseat.debrief import Debrief, build_debrief
-from hotseat.practice import PracticeSession
-from hotseat.report import session_report_html
+from hotseat.practice.session import PracticeSession
+from hotseat.review.debrief import Debrief, build_debrief
+from hotseat.review.report import session_report_html
 
 ATTACK = "<script>alert('x')</script>"
 

@@ -21,7 +21,7 @@ from hotseat.org.reviews import (
     submit_for_review,
     submit_review,
 )
-from hotseat.practice import PracticeSession
+from hotseat.practice.session import PracticeSession
 from hotseat.storage.schema import EvaluationRow, ReviewRow, ReviewScoreRow
 
 

@@ -169,7 +169,7 @@ def test_an_admin_can_allow_a_password_account_to_be_claimed_by_its_verified_ema
 
 
 def test_cli_admin_commands_unlock_allow_sso_and_show_sign_ins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from hotseat.cli import app
+    from hotseat.cli.main import app
     from hotseat.services import build_services
 
     fast_passwords(monkeypatch)

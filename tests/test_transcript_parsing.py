@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from evaluators.results import Evaluation, SkillScore, TurnGrade
 from evaluators.skills import FLAGS, SKILLS
 from hotseat.errors import InputError
-from hotseat.grading import (
+from hotseat.grading.runner import (
     CSV_COLUMNS,
     MAX_TURN_CHARS,
     MAX_TURNS,

@@ -10,7 +10,7 @@ from helpers_engine import make_engine
 from helpers_org import any_db_url
 from sqlalchemy import event
 
-from hotseat.practice import PracticeSession
+from hotseat.practice.session import PracticeSession
 from hotseat.providers.fake import FakeChatModel
 from hotseat.storage.store import Store
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from hotseat.errors import AccessDenied, NotFoundError
 from hotseat.org.accounts import Actor, Role
-from hotseat.practice import PracticeSession
+from hotseat.practice.session import PracticeSession
 from hotseat.storage import Store
 from hotseat.storage.schema import (
     AssignmentRow,

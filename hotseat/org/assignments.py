@@ -21,13 +21,13 @@ from hotseat.org.access import current_user, is_cohort_grader, require_role
 from hotseat.org.accounts import Actor, Role
 from hotseat.org.cohorts import cohort_row
 from hotseat.org.timeutil import aware, due_moment, now_utc
-from hotseat.personas import Difficulty, PersonaLibrary
-from hotseat.practice import PracticeSession
+from hotseat.practice.personas import Difficulty, PersonaLibrary
+from hotseat.practice.session import PracticeSession
 from hotseat.storage import Store
 from hotseat.storage.schema import AssignmentRow, AssignmentSessionRow, CohortMemberRow, CohortRow, SessionRow
 
 if TYPE_CHECKING:
-    from hotseat.engine import PracticeEngine
+    from hotseat.practice.engine import PracticeEngine
 
 MAX_ATTEMPTS_COUNTED = 20
 

@@ -28,7 +28,7 @@ from hotseat.org.access import (
 from hotseat.org.accounts import Actor, Role
 from hotseat.org.scores import evaluation_of, latest_evaluations
 from hotseat.org.timeutil import aware, now_utc
-from hotseat.practice import PracticeSession
+from hotseat.practice.session import PracticeSession
 from hotseat.storage import Store
 from hotseat.storage.schema import (
     AssignmentRow,

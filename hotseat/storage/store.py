@@ -13,8 +13,8 @@ from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotseat.errors import ConflictError, NotFoundError, StorageError
-from hotseat.mood import MoodState
-from hotseat.practice import PracticeSession, Turn
+from hotseat.practice.mood import MoodState
+from hotseat.practice.session import PracticeSession, Turn
 from hotseat.providers.base import Usage
 from hotseat.storage import migrate
 from hotseat.storage.schema import EvaluationRow, SessionRow, TurnRow, UserRow

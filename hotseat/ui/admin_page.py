@@ -15,7 +15,7 @@ from hotseat.org.assignments import MAX_ATTEMPTS_COUNTED, create_assignment, lis
 from hotseat.org.cohorts import Cohort, add_grader, cohort_members, create_cohort, list_cohorts
 from hotseat.org.csv_io import IMPORT_COLUMNS, export_progress_csv, export_sessions_csv, import_users_csv
 from hotseat.org.dashboard import CohortDashboard, cohort_dashboard
-from hotseat.personas import Difficulty
+from hotseat.practice.personas import Difficulty
 from hotseat.services import Services
 from hotseat.ui.components import as_text
 from hotseat.ui.state import current_actor, flash, services, show_flash, ui_state

@@ -6,10 +6,10 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from hotseat.branching import PathComparison, PathSummary, compare_paths
 from hotseat.errors import HotseatError
-from hotseat.practice import PracticeSession
-from hotseat.progress import SKILL_LABELS
+from hotseat.practice.branching import PathComparison, PathSummary, compare_paths
+from hotseat.practice.session import PracticeSession
+from hotseat.review.progress import SKILL_LABELS
 from hotseat.services import Services
 from hotseat.ui.components import ENDING_TEXT, as_text
 

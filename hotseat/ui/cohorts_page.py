@@ -9,7 +9,7 @@ from hotseat.org.accounts import Actor, Role
 from hotseat.org.assignments import AssignmentProgress, AssignmentStatus, Attempt, assignments_for, start_assignment
 from hotseat.org.cohorts import join_cohort, list_cohorts
 from hotseat.org.reviews import reviews_of, submit_for_review
-from hotseat.practice import PracticeSession
+from hotseat.practice.session import PracticeSession
 from hotseat.services import Services
 from hotseat.ui import navigation
 from hotseat.ui.components import as_text

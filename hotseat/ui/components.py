@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from hotseat.mood import MoodState
-from hotseat.personas import Scenario
-from hotseat.practice import PracticeSession
+from hotseat.practice.mood import MoodState
+from hotseat.practice.personas import Scenario
+from hotseat.practice.session import PracticeSession
 from hotseat.text import markdown_text
 
 

@@ -8,8 +8,11 @@ import altair as alt
 import streamlit as st
 
 from evaluators.results import Evaluation
-from hotseat.background_judge import BackgroundJudge
-from hotseat.debrief import (
+from hotseat.errors import HotseatError
+from hotseat.grading.background_judge import BackgroundJudge
+from hotseat.practice.session import PracticeSession
+from hotseat.providers.factory import build_judge_model
+from hotseat.review.debrief import (
     Debrief,
     build_debrief,
     evaluation_for,
@@ -18,11 +21,8 @@ from hotseat.debrief import (
     offline_evaluation_for,
     stored_evaluation,
 )
-from hotseat.errors import HotseatError
-from hotseat.export import session_to_json, session_to_markdown
-from hotseat.practice import PracticeSession
-from hotseat.providers.factory import build_judge_model
-from hotseat.report import session_report_html
+from hotseat.review.export import session_to_json, session_to_markdown
+from hotseat.review.report import session_report_html
 from hotseat.services import Services
 from hotseat.ui.components import as_text
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from hotseat.export import session_to_json, session_to_markdown
+from hotseat.review.export import session_to_json, session_to_markdown
 from hotseat.ui import components, navigation
 from hotseat.ui.state import current_actor, remember_session, services, ui_state
 

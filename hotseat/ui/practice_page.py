@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from hotseat.errors import HotseatError, ProviderError, StorageError
-from hotseat.personas import Difficulty
-from hotseat.practice import PracticeSession
+from hotseat.practice.personas import Difficulty
+from hotseat.practice.session import PracticeSession
 from hotseat.services import Services
 from hotseat.ui import components
 from hotseat.ui.state import UiState, current_actor, remember_session, services, ui_state
@@ -161,7 +161,7 @@ def _stream_reply(svc: Services, state: UiState, session: PracticeSession, name:
 
 def _coach(svc: Services, state: UiState, session: PracticeSession) -> None:
     """The coach hint button; a session where a hint was used is marked assisted."""
-    from hotseat.coach import coach_hint
+    from hotseat.review.coach import coach_hint
 
     if st.button("💡 Coach hint", key="hint", help="A suggestion for your next message. Marks the session assisted."):
         persona, scenario = svc.engine.persona_and_scenario(session)
@@ -174,7 +174,7 @@ def _coach(svc: Services, state: UiState, session: PracticeSession) -> None:
 
 def _try_again(svc: Services, state: UiState, session: PracticeSession, index: int) -> None:
     """Branch the session at a trainee turn and continue on the new path."""
-    from hotseat.branching import branch_session
+    from hotseat.practice.branching import branch_session
 
     try:
         branch = branch_session(svc.engine, session, index)

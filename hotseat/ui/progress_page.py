@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from hotseat.errors import HotseatError
-from hotseat.progress import SKILL_LABELS, Progress, load_progress, skill_rows
+from hotseat.review.progress import SKILL_LABELS, Progress, load_progress, skill_rows
 from hotseat.services import Services
 from hotseat.ui.components import as_text
 from hotseat.ui.state import current_actor, services

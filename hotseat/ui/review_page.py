@@ -11,7 +11,7 @@ from evaluators.skills import Skill
 from hotseat.errors import HotseatError
 from hotseat.org.accounts import Actor
 from hotseat.org.reviews import Review, ReviewSheet, SkillDecision, review_queue, review_sheet, submit_review
-from hotseat.practice import PracticeSession
+from hotseat.practice.session import PracticeSession
 from hotseat.services import Services
 from hotseat.ui import components
 from hotseat.ui.components import as_text

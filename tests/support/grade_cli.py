@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from hotseat import cli_grade
+from hotseat.cli import grade as cli_grade
 
 
 def grade_cli() -> typer.Typer:

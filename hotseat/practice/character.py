@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from hotseat.providers.base import ChatMessage
 
 if TYPE_CHECKING:
-    from hotseat.customer import ReplyRequest
+    from hotseat.practice.customer import ReplyRequest
 
 
 class Breach(StrEnum):
@@ -135,7 +135,7 @@ class CharacterContext:
 
 def context_for(request: ReplyRequest, private_text: str) -> CharacterContext:
     """The checks' context for one reply: what the trainee just said, what the customer said before."""
-    from hotseat.mood import Ending
+    from hotseat.practice.mood import Ending
 
     turns = request.session.turns
     return CharacterContext(

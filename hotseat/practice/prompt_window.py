@@ -14,8 +14,8 @@ from hotseat.providers.base import ChatMessage
 from hotseat.tokens import count_message_tokens
 
 if TYPE_CHECKING:
-    from hotseat.customer import ReplyRequest
-    from hotseat.practice import Turn
+    from hotseat.practice.customer import ReplyRequest
+    from hotseat.practice.session import Turn
 
 DIGEST_WORDS = 24  # words kept per turn in the digest
 DIGEST_MAX_LINES = 12  # older digest lines are dropped (counted) beyond this
@@ -91,6 +91,6 @@ class CustomerPromptBuilder:
     @staticmethod
     def _reaction(request: ReplyRequest) -> str:
         """What the trainee just did, as the scripted customer would react (never the engine's notes)."""
-        from hotseat.customer import choose_reaction
+        from hotseat.practice.customer import choose_reaction
 
         return choose_reaction(request)

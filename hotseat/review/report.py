@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from html import escape
 
-from hotseat.debrief import Debrief, MoodPoint
-from hotseat.practice import PracticeSession
+from hotseat.practice.session import PracticeSession
+from hotseat.review.debrief import Debrief, MoodPoint
 
 _STYLE = """
 body{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;color:#222;line-height:1.45}

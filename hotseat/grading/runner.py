@@ -42,7 +42,7 @@ from hotseat.providers.base import ChatMessage, ChatModel, Usage
 from hotseat.text import read_cell, safe_cell
 
 if TYPE_CHECKING:
-    from hotseat.personas import PersonaLibrary
+    from hotseat.practice.personas import PersonaLibrary
 
 MAX_TURNS = 400
 MAX_TURN_CHARS = 20_000
@@ -531,7 +531,7 @@ class ScenarioFacts:
                 hint='Add the persona id, e.g. "persona": "policy-over-problem".',
             )
         if self._library is None:
-            from hotseat.personas import PersonaLibrary
+            from hotseat.practice.personas import PersonaLibrary
             from hotseat.settings import load_settings
 
             self._library = PersonaLibrary(self.personas_dir or load_settings().personas_dir)
@@ -616,7 +616,7 @@ def grade_file(
 
 def persona_ids(folder: Path | None) -> set[str] | None:
     """The persona ids in `folder` (default: the configured personas), or None if it cannot be read."""
-    from hotseat.personas import PersonaLibrary
+    from hotseat.practice.personas import PersonaLibrary
 
     if folder is None:
         from hotseat.settings import load_settings

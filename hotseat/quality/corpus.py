@@ -16,9 +16,9 @@ import yaml
 from evaluators.signals import TurnContext
 from evaluators.skills import Flag, Skill
 from hotseat.errors import ConfigError
-from hotseat.personas import PersonaLibrary, Scenario
+from hotseat.practice.personas import PersonaLibrary, Scenario
 
-CORPUS_DIR = Path(__file__).resolve().parent.parent / "corpus"
+CORPUS_DIR = Path(__file__).resolve().parents[2] / "corpus"
 SPLITS = ("train", "dev", "test")
 # What a strict trainer marks down: the kinds the "fooled" rate is measured on.
 ADVERSARIAL_KINDS = frozenset(

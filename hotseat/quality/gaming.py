@@ -10,8 +10,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from hotseat.engine import PracticeEngine
-from hotseat.personas import Difficulty, PersonaLibrary
+from hotseat.practice.engine import PracticeEngine
+from hotseat.practice.personas import Difficulty, PersonaLibrary
 from hotseat.settings import load_settings
 from hotseat.storage import Store
 

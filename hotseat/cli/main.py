@@ -15,13 +15,13 @@ from rich.text import Text
 from sqlalchemy.exc import SQLAlchemyError
 from typer.core import TyperGroup
 
-from hotseat.cli_grade import register as register_grade
+from hotseat.cli.grade import register as register_grade
 from hotseat.errors import HotseatError, NotFoundError, ProviderError, StorageError
-from hotseat.personas import Difficulty
+from hotseat.practice.personas import Difficulty
 
 if TYPE_CHECKING:
-    from hotseat.engine import PracticeEngine
-    from hotseat.practice import PracticeSession
+    from hotseat.practice.engine import PracticeEngine
+    from hotseat.practice.session import PracticeSession
 
 err = Console(stderr=True)
 out = Console()
@@ -68,7 +68,7 @@ app = typer.Typer(
 @app.command()
 def personas(as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False) -> None:
     """List and validate the personas and their scenarios (and check the prompt files)."""
-    from hotseat.personas import PersonaLibrary
+    from hotseat.practice.personas import PersonaLibrary
     from hotseat.prompts import PromptLibrary
     from hotseat.settings import load_settings
 
@@ -114,7 +114,7 @@ def chat(
     ] = None,
 ) -> None:
     """Practise in the terminal (same engine as the app)."""
-    from hotseat.export import session_to_json
+    from hotseat.review.export import session_to_json
     from hotseat.services import build_services
 
     if (persona is None) == (resume is None):
@@ -259,7 +259,7 @@ def export(
     fmt: Annotated[str, typer.Option("--format", "-f", help="json, md, or html (a printable report).")] = "json",
 ) -> None:
     """Print a session as JSON, Markdown or a printable HTML report (graded if not yet)."""
-    from hotseat.export import session_to_json, session_to_markdown
+    from hotseat.review.export import session_to_json, session_to_markdown
     from hotseat.services import build_services
 
     if fmt not in {"json", "md", "html"}:
@@ -273,9 +273,9 @@ def export(
         elif fmt == "md":
             text = session_to_markdown(session, customer_name=scen.customer.name)
         else:
-            from hotseat.debrief import build_debrief, evaluation_for
             from hotseat.providers.factory import build_judge_model
-            from hotseat.report import session_report_html
+            from hotseat.review.debrief import build_debrief, evaluation_for
+            from hotseat.review.report import session_report_html
 
             evaluation = evaluation_for(services.store, session, build_judge_model(services.settings), facts=scen.facts)
             text = session_report_html(session, build_debrief(session, persona, scen, evaluation))
@@ -287,7 +287,7 @@ def export(
 @app.command()
 def bench(as_json: Annotated[bool, typer.Option("--json", help="Print figures as one JSON object.")] = False) -> None:
     """Run the benchmarks under benchmarks/ and print their figures."""
-    from hotseat.benchmarking import run_all
+    from hotseat.quality.benchmarking import run_all
 
     figures = run_all()
     if as_json:

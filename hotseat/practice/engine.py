@@ -11,12 +11,12 @@ import uuid
 from collections.abc import Iterator
 
 from evaluators.signals import TurnContext, TurnSignals, read_turn
-from hotseat.customer import Customer, LLMCustomer, ReplyRequest, ScriptedCustomer
 from hotseat.errors import ConflictError, InputError
-from hotseat.mood import MoodChange, MoodState, ending_for, initial_mood, update_mood
-from hotseat.personas import Difficulty, Persona, PersonaLibrary, Scenario
-from hotseat.practice import PracticeSession, Turn
-from hotseat.prompt_window import CustomerPromptBuilder
+from hotseat.practice.customer import Customer, LLMCustomer, ReplyRequest, ScriptedCustomer
+from hotseat.practice.mood import MoodChange, MoodState, ending_for, initial_mood, update_mood
+from hotseat.practice.personas import Difficulty, Persona, PersonaLibrary, Scenario
+from hotseat.practice.prompt_window import CustomerPromptBuilder
+from hotseat.practice.session import PracticeSession, Turn
 from hotseat.prompts import PromptLibrary
 from hotseat.providers.base import ChatModel, UsageMeter, metered
 from hotseat.settings import Settings

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from hotseat.practice import PracticeSession
+from hotseat.practice.session import PracticeSession
 from hotseat.text import markdown_text
 
 

@@ -19,13 +19,13 @@ from hotseat.errors import ConfigError, HotseatError
 from hotseat.org.access import require_cohort_grader, require_role
 from hotseat.org.accounts import Actor, Role
 from hotseat.org.scores import evaluation_of, latest_evaluations
-from hotseat.practice import PracticeSession
+from hotseat.practice.session import PracticeSession
 from hotseat.storage import Store
 from hotseat.storage.schema import AssignmentRow, AssignmentSessionRow, SessionRow
 
 if TYPE_CHECKING:
-    from hotseat.batch_api import BatchOutcome, BatchRunner
-    from hotseat.personas import PersonaLibrary
+    from hotseat.grading.batch_api import BatchOutcome, BatchRunner
+    from hotseat.practice.personas import PersonaLibrary
     from hotseat.providers.base import ChatModel
     from hotseat.settings import Settings
 
@@ -198,7 +198,7 @@ def _grade_by_batch(
     report: CohortGradeReport,
 ) -> None:
     from evaluators.judge import make_llm_judge
-    from hotseat.batch_api import BatchItem, grade_with_batch
+    from hotseat.grading.batch_api import BatchItem, grade_with_batch
 
     if model is None:
         raise ConfigError(

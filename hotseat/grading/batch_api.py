@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from openai.types import Batch
 
     from evaluators.judge import LLMJudge
-    from hotseat.grading import GradeOptions, GradeReport
+    from hotseat.grading.runner import GradeOptions, GradeReport
     from hotseat.providers.base import ChatModel
     from hotseat.settings import Settings
 
@@ -465,7 +465,7 @@ def grade_file_with_batch(
     sleep: Callable[[float], None] = time.sleep,
 ) -> GradeReport:
     """`hotseat grade --batch-api`: parse, grade through one batch, then write every line in input order."""
-    from hotseat.grading import (
+    from hotseat.grading.runner import (
         GradeReport,
         LineFailure,
         RateLimitedModel,

@@ -9,8 +9,8 @@ from pydantic import BaseModel, Field
 
 from evaluators.signals import TurnSignals
 from evaluators.transcript import Transcript, TranscriptTurn
-from hotseat.mood import Ending, MoodState
-from hotseat.personas import Difficulty
+from hotseat.practice.mood import Ending, MoodState
+from hotseat.practice.personas import Difficulty
 from hotseat.providers.base import Usage
 
 Status = Literal["active", "won_back", "walked_away", "turn_limit"]

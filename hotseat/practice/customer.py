@@ -10,10 +10,10 @@ from typing import Protocol
 
 from evaluators.signals import TurnSignals
 from evaluators.skills import Flag, Skill
-from hotseat.mood import Ending, MoodChange
-from hotseat.personas import Difficulty, Persona, Scenario
-from hotseat.practice import PracticeSession
-from hotseat.prompt_window import CustomerPromptBuilder
+from hotseat.practice.mood import Ending, MoodChange
+from hotseat.practice.personas import Difficulty, Persona, Scenario
+from hotseat.practice.prompt_window import CustomerPromptBuilder
+from hotseat.practice.session import PracticeSession
 from hotseat.providers.base import ChatMessage, ChatModel, record_prompt_tokens
 
 
@@ -163,7 +163,7 @@ class LLMCustomer:
 
     def reply(self, request: ReplyRequest) -> Iterator[str]:
         """Build the prompt within the token budget and stream the model's reply, kept in character."""
-        from hotseat.character import CharacterGuard, context_for
+        from hotseat.practice.character import CharacterGuard, context_for
 
         prompt = self.builder.build(request)
         request.session.summary = prompt.summary

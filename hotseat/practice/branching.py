@@ -12,11 +12,11 @@ import uuid
 from pydantic import BaseModel, Field
 
 from evaluators.skills import Flag, Skill
-from hotseat.engine import PracticeEngine
 from hotseat.errors import InputError, NotFoundError
-from hotseat.mood import MoodState, initial_mood
-from hotseat.practice import PracticeSession, Status, Turn
-from hotseat.prompt_window import MIN_RECENT_TURNS
+from hotseat.practice.engine import PracticeEngine
+from hotseat.practice.mood import MoodState, initial_mood
+from hotseat.practice.prompt_window import MIN_RECENT_TURNS
+from hotseat.practice.session import PracticeSession, Status, Turn
 
 
 def branch_points(session: PracticeSession) -> list[int]:

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from evaluators.signals import TurnSignals
 from evaluators.skills import Flag, Skill
-from hotseat.personas import Difficulty, Persona
+from hotseat.practice.personas import Difficulty, Persona
 
 LOYALTY_KILLERS = (Flag.POLICY_HIDING, Flag.ACCUSATION, Flag.TRANSACTIONAL, Flag.NON_APOLOGY)
 

@@ -10,8 +10,8 @@ from pydantic import BaseModel, Field, ValidationError
 from evaluators.results import Evaluation
 from evaluators.skills import Flag, Skill
 from hotseat.errors import HotseatError
-from hotseat.personas import Persona, Scenario
-from hotseat.practice import PracticeSession, Turn
+from hotseat.practice.personas import Persona, Scenario
+from hotseat.practice.session import PracticeSession, Turn
 from hotseat.providers.base import ChatModel
 from hotseat.storage import Store
 

@@ -14,9 +14,9 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from evaluators.skills import Skill
-from hotseat.coach import Coaching, load_coaching
-from hotseat.personas import Difficulty
-from hotseat.practice import PracticeSession, Status
+from hotseat.practice.personas import Difficulty
+from hotseat.practice.session import PracticeSession, Status
+from hotseat.review.coach import Coaching, load_coaching
 from hotseat.storage import Store
 
 NOT_SHOWN = 1.0  # a skill a session never showed scores the lowest anchor

@@ -22,8 +22,8 @@ from evaluators.text import content_stems, sentences
 from evaluators.turn import parse_turn
 from hotseat.datafiles import StrictModel, load_yaml_model
 from hotseat.errors import PromptError, ProviderError
-from hotseat.personas import Persona, Scenario
-from hotseat.practice import PracticeSession
+from hotseat.practice.personas import Persona, Scenario
+from hotseat.practice.session import PracticeSession
 from hotseat.prompts import PromptLibrary
 from hotseat.providers.base import ChatModel
 

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 
 from hotseat.errors import HotseatError, InputError
-from hotseat.grading import GradeOptions, GradeReport, OutputFormat, grade_file, summary
+from hotseat.grading.runner import GradeOptions, GradeReport, OutputFormat, grade_file, summary
 from hotseat.providers.base import ChatModel
 
 # Options shared by `grade` and `grade-cohort`.
@@ -96,7 +96,7 @@ def grade_command(
 def _grade_with_batch(
     options: GradeOptions, poll_interval: float, batch_id: str | None, console: Console
 ) -> GradeReport:
-    from hotseat.batch_api import BatchOptions, grade_file_with_batch
+    from hotseat.grading.batch_api import BatchOptions, grade_file_with_batch
     from hotseat.settings import load_settings
 
     batch = BatchOptions(poll_interval=poll_interval, batch_id=batch_id)
@@ -119,12 +119,12 @@ def grade_cohort_command(
     """Grade every finished session of a cohort not graded yet; exit 1 if any could not be graded."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from hotseat.batch_api import BatchRunner, make_client
-    from hotseat.cohort_grading import CohortBatch, cohort_state_path, grade_cohort
-    from hotseat.cohort_grading import summary as cohort_summary
-    from hotseat.grading import RateLimitedModel, RateLimiter
+    from hotseat.grading.batch_api import BatchRunner, make_client
+    from hotseat.grading.runner import RateLimitedModel, RateLimiter
     from hotseat.org.accounts import authenticate
-    from hotseat.personas import PersonaLibrary
+    from hotseat.org.cohort_grading import CohortBatch, cohort_state_path, grade_cohort
+    from hotseat.org.cohort_grading import summary as cohort_summary
+    from hotseat.practice.personas import PersonaLibrary
     from hotseat.settings import load_settings
     from hotseat.storage import Store
 
@@ -181,7 +181,7 @@ def grade_cohort_command(
     for session_id, reason in report.failures:
         console.print(f"session {session_id}: {reason}", markup=False, highlight=False, soft_wrap=True)
     if report.batch is not None and report.batch.batch_id:
-        from hotseat.batch_api import describe
+        from hotseat.grading.batch_api import describe
 
         console.print(describe(report.batch), markup=False, highlight=False, soft_wrap=True)
     console.print(cohort_summary(report), markup=False, highlight=False, soft_wrap=True)

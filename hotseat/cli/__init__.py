@@ -1,0 +1,1 @@
+"""The `hotseat` command line."""

@@ -1,0 +1,1 @@
+"""Practice: a trainee's session against the simulated customer (session, personas, mood, customer, engine)."""

@@ -1,0 +1,1 @@
+"""Quality tools: the labelled corpus, the gaming check and the benchmark runner."""
