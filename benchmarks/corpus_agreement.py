@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from evaluators.offline import grade_offline  # noqa: E402
-from evaluators.signals import read_turn  # noqa: E402
+from evaluators.reading import read_turn  # noqa: E402
 from evaluators.skills import Flag, Skill  # noqa: E402
 from evaluators.transcript import Transcript, TranscriptTurn  # noqa: E402
 from hotseat.practice.personas import PersonaLibrary  # noqa: E402

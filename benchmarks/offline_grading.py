@@ -57,7 +57,8 @@ def make_transcript(rng: random.Random, number: int) -> Any:
 def run(transcripts: int = 300, seed: int = 7) -> dict[str, float]:
     """Grade `transcripts` fresh 10-turn transcripts; return timing figures in milliseconds."""
     from evaluators.offline import grade_offline
-    from evaluators.signals import TurnContext, read_turn
+    from evaluators.reading import read_turn
+    from evaluators.signals import TurnContext
 
     rng = random.Random(seed)
     start = time.perf_counter()

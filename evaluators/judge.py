@@ -50,7 +50,8 @@ def addresses_grader(text: str) -> bool:
 
 def injected_turns(transcript: Transcript, facts: Sequence[str] = ()) -> set[int]:
     """Indices of trainee turns the offline signals (or the prompt's own markup) flag as injection."""
-    from evaluators.signals import TurnContext, read_turn
+    from evaluators.reading import read_turn
+    from evaluators.signals import TurnContext
 
     flagged: set[int] = set()
     customer_said: list[str] = []

@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from evaluators.reading import read_turn
 from evaluators.results import Evaluation, SkillScore, TurnGrade
 from evaluators.rubric import load_rubrics
-from evaluators.signals import TurnContext, TurnSignals, read_turn
+from evaluators.signals import TurnContext, TurnSignals
 from evaluators.skills import Flag, Skill
 from evaluators.suggest import suggestion_for
 from evaluators.transcript import Transcript

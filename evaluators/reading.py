@@ -1,4 +1,4 @@
-"""Combine the detectors into one `TurnSignals` (the body of `signals.read_turn`).
+"""Combine the detectors into one `TurnSignals`: `read_turn` is the entry point for one trainee turn.
 
 The reading, in order: text aimed at the grader or the simulation (injection) earns nothing;
 a turn not in English is not graded; then the precise rules (phrases, clauses, flags), the
@@ -37,10 +37,11 @@ from evaluators.language import is_english
 from evaluators.lexicon import cues
 from evaluators.paraphrase import detect_paraphrase
 from evaluators.scorer import load_model
-from evaluators.signals import TurnContext, TurnSignals
+from evaluators.signals import MAX_TURN_CHARS, TurnContext, TurnSignals
 from evaluators.skills import Flag, Skill
 from evaluators.text import sentences, words
 from evaluators.turn import Finding, ParsedTurn, parse_turn
+from hotseat.errors import InputError
 
 NOT_ENGLISH = "Not graded: English only. The offline reader reads English; this turn moves nothing."
 NEED_MATCH = 0.55  # meaning match to a need example at which a concrete fix meets their need
@@ -412,3 +413,15 @@ def _flag_if(out: TurnSignals, turn: ParsedTurn, flag: Flag, hit: tuple[int, str
     out.flags.append(flag)
     out.notes[flag.value] = f'"{phrase}" {why}.'
     out.evidence[flag.value] = turn.sentences[index] if turn.sentences else phrase
+
+
+def read_turn(text: str, context: TurnContext) -> TurnSignals:
+    """Read one trainee turn: skills shown (1-5), flags, moves and a short reason per key."""
+    if not isinstance(text, str) or not text.strip():
+        raise InputError("The message is empty.", hint="Type what you would say to the customer.")
+    if len(text) > MAX_TURN_CHARS:
+        raise InputError(
+            f"The message is {len(text):,} characters; the limit is {MAX_TURN_CHARS:,}.",
+            hint="Say it in a few sentences, the way you would in a real conversation.",
+        )
+    return read(text, context)

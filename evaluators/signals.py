@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from pydantic import BaseModel, ConfigDict, Field
 
 from evaluators.skills import Flag, Skill
-from hotseat.errors import InputError
 
 MAX_TURN_CHARS = 20_000
 
@@ -54,17 +53,3 @@ class TurnSignals(BaseModel):
     def has(self, flag: Flag) -> bool:
         """True when the turn raised `flag`."""
         return flag in self.flags
-
-
-def read_turn(text: str, context: TurnContext) -> TurnSignals:
-    """Read one trainee turn: skills shown (1-5), flags, moves and a short reason per key."""
-    from evaluators.reading import read
-
-    if not isinstance(text, str) or not text.strip():
-        raise InputError("The message is empty.", hint="Type what you would say to the customer.")
-    if len(text) > MAX_TURN_CHARS:
-        raise InputError(
-            f"The message is {len(text):,} characters; the limit is {MAX_TURN_CHARS:,}.",
-            hint="Say it in a few sentences, the way you would in a real conversation.",
-        )
-    return read(text, context)

@@ -25,7 +25,8 @@ class Services:
 
     def warm_up(self) -> None:
         """Load the evaluator's models now, so the trainee's first turn is not the slow one."""
-        from evaluators.signals import TurnContext, read_turn
+        from evaluators.reading import read_turn
+        from evaluators.signals import TurnContext
 
         read_turn("I'm sorry, so the delivery never arrived?", TurnContext(customer_said=("It never arrived.",)))
 

@@ -69,7 +69,7 @@ def test_scripted_customer_reacts_differently_to_apology_and_policy(tmp_path: Pa
     persona, scenario = engine.persona_and_scenario(policy)
     policy_lines = {
         line.format_map({"name": scenario.customer.name.split()[0], "company": scenario.company, "agent": "you"})
-        for line in persona.lines_for(scenario).policy
+        for line in persona.lines_for(scenario).for_reaction("policy")
     }
     assert said_to_policy in policy_lines
 

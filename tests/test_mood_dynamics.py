@@ -36,7 +36,7 @@ def test_good_trainee_wins_the_customer_back(tmp_path: Path, persona_id: str, ll
     assert anger[-1] < anger[0]
     if not llm:  # the scripted customer says goodbye its own way
         persona, scenario = engine.persona_and_scenario(session)
-        goodbyes = persona.lines_for(scenario).won_back
+        goodbyes = persona.lines_for(scenario).for_reaction("won_back")
         first = scenario.customer.name.split()[0]
         filled = {g.format_map({"name": first, "company": scenario.company, "agent": "you"}) for g in goodbyes}
         assert session.turns[-1].text in filled

@@ -12,8 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from evaluators.offline import grade_offline
+from evaluators.reading import read_turn
 from evaluators.results import Evaluation
-from evaluators.signals import MAX_TURN_CHARS, TurnContext, read_turn
+from evaluators.signals import MAX_TURN_CHARS, TurnContext
 from evaluators.skills import Flag, Skill
 from evaluators.transcript import Transcript
 from hotseat.errors import EvaluationError

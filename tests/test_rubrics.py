@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from evaluators.reading import read_turn
 from evaluators.rubric import RUBRIC_DIR, Rubric, load_rubric, load_rubrics
-from evaluators.signals import TurnContext, read_turn
+from evaluators.signals import TurnContext
 from evaluators.skills import Skill
 from hotseat.datafiles import load_yaml_model
 from hotseat.errors import EvaluationError

@@ -6,7 +6,8 @@ import time
 
 import pytest
 
-from evaluators.signals import MAX_TURN_CHARS, TurnContext, TurnSignals, read_turn
+from evaluators.reading import read_turn
+from evaluators.signals import MAX_TURN_CHARS, TurnContext, TurnSignals
 from evaluators.skills import Flag, Skill
 from hotseat.errors import InputError
 

@@ -34,6 +34,7 @@ from rich.progress import (
 )
 
 from evaluators.results import Evaluation, SkillScore, TurnGrade
+from evaluators.signals import MAX_TURN_CHARS
 from evaluators.skills import Flag, Skill
 from evaluators.transcript import Transcript
 from hotseat.datafiles import closest
@@ -45,7 +46,6 @@ if TYPE_CHECKING:
     from hotseat.practice.personas import PersonaLibrary
 
 MAX_TURNS = 400
-MAX_TURN_CHARS = 20_000
 CSV_COLUMNS = ("id", "evaluator", *(f"{s.value}_score" for s in Skill), "flags", "fallback_reason")
 
 

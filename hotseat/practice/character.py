@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from hotseat.providers.base import ChatMessage
 
 if TYPE_CHECKING:
-    from hotseat.practice.customer import ReplyRequest
+    from hotseat.practice.reply_request import ReplyRequest
 
 
 class Breach(StrEnum):

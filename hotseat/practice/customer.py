@@ -5,91 +5,13 @@ from __future__ import annotations
 import hashlib
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Protocol
 
-from evaluators.signals import TurnSignals
-from evaluators.skills import Flag, Skill
-from hotseat.practice.mood import Ending, MoodChange
-from hotseat.practice.personas import Difficulty, Persona, Scenario
+from hotseat.practice.character import CharacterGuard, context_for
+from hotseat.practice.personas import Reaction
 from hotseat.practice.prompt_window import CustomerPromptBuilder
-from hotseat.practice.session import PracticeSession
+from hotseat.practice.reactions import ENDING_REACTIONS, choose_reaction
+from hotseat.practice.reply_request import ReplyRequest
 from hotseat.providers.base import ChatMessage, ChatModel, record_prompt_tokens
-
-
-@dataclass(frozen=True)
-class ReplyRequest:
-    """Everything a customer needs to answer the trainee's latest turn."""
-
-    persona: Persona
-    scenario: Scenario
-    difficulty: Difficulty
-    session: PracticeSession
-    signals: TurnSignals | None
-    change: MoodChange | None
-    ending: Ending | None
-
-
-class Customer(Protocol):
-    """Something that answers as the customer, streaming its reply."""
-
-    name: str
-    streams: bool
-
-    def reply(self, request: ReplyRequest) -> Iterator[str]:
-        """Yield the customer's reply in chunks."""
-        ...
-
-
-# Flags in the order the scripted customer reacts to them, and the line set for each.
-_FLAG_REACTIONS: dict[Flag, str] = {
-    Flag.ACCUSATION: "accused",
-    Flag.POLICY_HIDING: "policy",
-    Flag.NON_APOLOGY: "non_apology",
-    Flag.TRANSACTIONAL: "transactional",
-    Flag.JUMPS_TO_SOLUTION: "too_soon",
-    Flag.DOUBLESPEAK: "doublespeak",
-}
-_ENDING_REACTIONS = {Ending.WON_BACK: "won_back", Ending.WALKED_AWAY: "walk_away", Ending.TURN_LIMIT: "turn_limit"}
-
-
-def choose_reaction(request: ReplyRequest) -> str:
-    """Which kind of line the scripted customer says, from what the trainee just did."""
-    if request.ending is not None:
-        return _ENDING_REACTIONS[request.ending]
-    signals = request.signals
-    if signals is None:
-        return "still_upset"
-    if Flag.INJECTION in signals.flags:
-        return "injection"
-    if signals.not_graded:
-        return "other_language"
-    if signals.repeated:
-        return "repeated"
-    raised = [f for f in signals.flags if f in _FLAG_REACTIONS]
-    if raised:
-        # React to whatever this persona minds most (most negative weight), else in fixed order.
-        weights = request.persona.mood_weights
-        order = list(_FLAG_REACTIONS)
-        raised.sort(key=lambda f: (weights.get(f.value, 0.0), order.index(f)))
-        return _FLAG_REACTIONS[raised[0]]
-    mood = request.change.after if request.change else request.session.mood
-    if signals.ignored_question:
-        return "ignored_question"
-    if signals.misheard:
-        return "misheard"
-    if signals.shows(Skill.APOLOGY):
-        return "apology_owned"
-    if signals.meets_need and mood.felt_heard:
-        return "values_connected" if signals.shows(Skill.VALUES) else "solution_welcome"
-    if signals.shows(Skill.VALUES) and mood.felt_heard and signals.grounded:
-        return "values_connected"
-    heard = signals.shows(Skill.PARAPHRASE) or signals.shows(Skill.VALIDATION) or signals.shows(Skill.EMPATHY)
-    if heard and signals.grounded:
-        return "felt_heard"
-    if signals.asks_question:
-        return "answers_question"
-    return "still_upset"
 
 
 class ScriptedCustomer:
@@ -114,18 +36,18 @@ class ScriptedCustomer:
         said = set(request.session.customer_lines())
         rng = random.Random(self._seed(request))
         fresh = [line for line in lines if self._fill(line, request) not in said]
-        if not fresh and reaction not in _ENDING_REACTIONS.values():
+        if not fresh and reaction not in ENDING_REACTIONS.values():
             # Every line of this kind is used: say something still upset rather than repeat one verbatim.
-            spare = request.persona.lines_for(request.scenario).for_reaction("still_upset")
+            spare = request.persona.lines_for(request.scenario).for_reaction(Reaction.STILL_UPSET)
             fresh = [line for line in spare if self._fill(line, request) not in said]
         text = self._fill(rng.choice(fresh or lines), request)
         if text in said:
             text = f"I've said it already: {text[0].lower()}{text[1:]}"
         signals = request.signals
-        if reaction == "ignored_question" and signals is not None and signals.ignored_question:
+        if reaction is Reaction.IGNORED_QUESTION and signals is not None and signals.ignored_question:
             return f"{text} {signals.ignored_question}"
         asked = signals is not None and signals.asks_question and request.ending is None
-        if asked and reaction in {"answers_question", "felt_heard", "apology_owned"}:
+        if asked and reaction in {Reaction.ANSWERS_QUESTION, Reaction.FELT_HEARD, Reaction.APOLOGY_OWNED}:
             fact = self._next_fact(request)
             if fact:
                 text = f"{text} {fact}"
@@ -163,7 +85,6 @@ class LLMCustomer:
 
     def reply(self, request: ReplyRequest) -> Iterator[str]:
         """Build the prompt within the token budget and stream the model's reply, kept in character."""
-        from hotseat.practice.character import CharacterGuard, context_for
 
         prompt = self.builder.build(request)
         request.session.summary = prompt.summary

@@ -10,12 +10,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 
-from evaluators.signals import TurnContext, TurnSignals, read_turn
+from evaluators.reading import read_turn
+from evaluators.signals import TurnContext, TurnSignals
 from hotseat.errors import ConflictError, InputError
-from hotseat.practice.customer import Customer, LLMCustomer, ReplyRequest, ScriptedCustomer
+from hotseat.practice.customer import LLMCustomer, ScriptedCustomer
 from hotseat.practice.mood import MoodChange, MoodState, ending_for, initial_mood, update_mood
 from hotseat.practice.personas import Difficulty, Persona, PersonaLibrary, Scenario
 from hotseat.practice.prompt_window import CustomerPromptBuilder
+from hotseat.practice.reply_request import Customer, ReplyRequest
 from hotseat.practice.session import PracticeSession, Turn
 from hotseat.prompts import PromptLibrary
 from hotseat.providers.base import ChatModel, UsageMeter, metered

@@ -5,35 +5,38 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 from string import Formatter
+from typing import Annotated
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, RootModel, field_validator, model_validator
 
 from evaluators.skills import Flag, Skill
 from hotseat.datafiles import StrictModel, closest, load_yaml_model
 from hotseat.errors import PersonaError
 
-REACTIONS = (
-    "felt_heard",  # accurate paraphrase or validation
-    "misheard",  # a paraphrase that distorts what they said
-    "apology_owned",  # a genuine apology that owns the mistake
-    "non_apology",  # "sorry you feel that way", "we regret any inconvenience"
-    "policy",  # hiding behind policy
-    "accused",  # doubt, blame or condescension
-    "transactional",  # treated as a sale, not a relationship
-    "too_soon",  # a fix offered before they feel heard
-    "solution_welcome",  # a fix or choices offered once they feel heard
-    "values_connected",  # the trainee tied the fix to what they value long-term
-    "doublespeak",  # corporate jargon
-    "answers_question",  # an open question: they tell more of the story
-    "still_upset",  # nothing moved them
-    "injection",  # the trainee spoke to the machine, not to them
-    "repeated",  # the trainee said the same thing again
-    "ignored_question",  # the trainee did not answer the question they asked (it is asked again)
-    "other_language",  # a turn not in English: they ask for English, nothing else changes
-    "won_back",  # goodbye, won back
-    "walk_away",  # goodbye, leaving
-    "turn_limit",  # goodbye, out of time
-)
+
+class Reaction(StrEnum):
+    """What the scripted customer reacts to: one set of persona lines per reaction."""
+
+    FELT_HEARD = "felt_heard"  # accurate paraphrase or validation
+    MISHEARD = "misheard"  # a paraphrase that distorts what they said
+    APOLOGY_OWNED = "apology_owned"  # a genuine apology that owns the mistake
+    NON_APOLOGY = "non_apology"  # "sorry you feel that way", "we regret any inconvenience"
+    POLICY = "policy"  # hiding behind policy
+    ACCUSED = "accused"  # doubt, blame or condescension
+    TRANSACTIONAL = "transactional"  # treated as a sale, not a relationship
+    TOO_SOON = "too_soon"  # a fix offered before they feel heard
+    SOLUTION_WELCOME = "solution_welcome"  # a fix or choices offered once they feel heard
+    VALUES_CONNECTED = "values_connected"  # the trainee tied the fix to what they value long-term
+    DOUBLESPEAK = "doublespeak"  # corporate jargon
+    ANSWERS_QUESTION = "answers_question"  # an open question: they tell more of the story
+    STILL_UPSET = "still_upset"  # nothing moved them
+    INJECTION = "injection"  # the trainee spoke to the machine, not to them
+    REPEATED = "repeated"  # the trainee said the same thing again
+    IGNORED_QUESTION = "ignored_question"  # the trainee did not answer the question they asked (it is asked again)
+    OTHER_LANGUAGE = "other_language"  # a turn not in English: they ask for English, nothing else changes
+    WON_BACK = "won_back"  # goodbye, won back
+    WALK_AWAY = "walk_away"  # goodbye, leaving
+    TURN_LIMIT = "turn_limit"  # goodbye, out of time
 
 
 class Difficulty(StrEnum):
@@ -70,55 +73,35 @@ def check_placeholders(line: str) -> None:
             raise ValueError(f"unknown placeholder {written} in {line!r}; use {known}")
 
 
-class Lines(StrictModel):
-    """Lines the embedded scripted customer picks from, by what the trainee just did.
+def _checked_line(line: str) -> str:
+    check_placeholders(line)
+    return line
 
-    Every key is optional on a scenario (its lines are added to the persona's); the persona
+
+PersonaLine = Annotated[str, AfterValidator(_checked_line)]  # a scripted line, placeholders checked on load
+
+
+class Lines(RootModel[dict[Reaction, list[PersonaLine]]]):
+    """Lines the embedded scripted customer picks from, by what the trainee just did (a `Reaction`).
+
+    Every reaction is optional on a scenario (its lines are added to the persona's); the persona
     must define them all. Lines may use {name}, {company} and {agent} placeholders, checked
     when the file loads.
     """
 
-    felt_heard: list[str] = Field(default_factory=list)
-    misheard: list[str] = Field(default_factory=list)
-    apology_owned: list[str] = Field(default_factory=list)
-    non_apology: list[str] = Field(default_factory=list)
-    policy: list[str] = Field(default_factory=list)
-    accused: list[str] = Field(default_factory=list)
-    transactional: list[str] = Field(default_factory=list)
-    too_soon: list[str] = Field(default_factory=list)
-    solution_welcome: list[str] = Field(default_factory=list)
-    values_connected: list[str] = Field(default_factory=list)
-    doublespeak: list[str] = Field(default_factory=list)
-    answers_question: list[str] = Field(default_factory=list)
-    still_upset: list[str] = Field(default_factory=list)
-    injection: list[str] = Field(default_factory=list)
-    repeated: list[str] = Field(default_factory=list)
-    ignored_question: list[str] = Field(default_factory=list)
-    other_language: list[str] = Field(default_factory=list)
-    won_back: list[str] = Field(default_factory=list)
-    walk_away: list[str] = Field(default_factory=list)
-    turn_limit: list[str] = Field(default_factory=list)
+    root: dict[Reaction, list[PersonaLine]] = Field(default_factory=dict)
 
-    @field_validator("*")
-    @classmethod
-    def _known_placeholders(cls, lines: list[str]) -> list[str]:
-        for number, line in enumerate(lines, start=1):
-            try:
-                check_placeholders(line)
-            except ValueError as exc:
-                raise ValueError(f"line {number}: {exc}") from exc
-        return lines
-
-    def for_reaction(self, reaction: str) -> list[str]:
-        """The lines for one reaction key."""
-        return list(getattr(self, reaction))
+    def for_reaction(self, reaction: Reaction | str) -> list[str]:
+        """The lines for one reaction."""
+        return list(self.root.get(Reaction(reaction), []))
 
     def merged_over(self, fallback: Lines) -> Lines:
         """These lines first, then the fallback's (more variety, scenario detail first)."""
-        data = {
-            k: [*getattr(self, k), *(x for x in getattr(fallback, k) if x not in getattr(self, k))] for k in REACTIONS
-        }
-        return Lines(**data)
+        merged = {}
+        for reaction in Reaction:
+            own = self.for_reaction(reaction)
+            merged[reaction] = [*own, *(x for x in fallback.for_reaction(reaction) if x not in own)]
+        return Lines(merged)
 
 
 class Scenario(StrictModel):
@@ -173,7 +156,7 @@ class Persona(StrictModel):
 
     @model_validator(mode="after")
     def _complete_lines(self) -> Persona:
-        missing = [k for k in REACTIONS if len(self.lines.for_reaction(k)) < 2]
+        missing = [r.value for r in Reaction if len(self.lines.for_reaction(r)) < 2]
         if missing:
             raise ValueError(f"lines: give at least two lines for each of {missing}")
         ids = [s.id for s in self.scenarios]

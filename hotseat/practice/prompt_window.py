@@ -9,12 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from hotseat.practice.reactions import choose_reaction
 from hotseat.prompts import PromptLibrary
 from hotseat.providers.base import ChatMessage
 from hotseat.tokens import count_message_tokens
 
 if TYPE_CHECKING:
-    from hotseat.practice.customer import ReplyRequest
+    from hotseat.practice.reply_request import ReplyRequest
     from hotseat.practice.session import Turn
 
 DIGEST_WORDS = 24  # words kept per turn in the digest
@@ -91,6 +92,4 @@ class CustomerPromptBuilder:
     @staticmethod
     def _reaction(request: ReplyRequest) -> str:
         """What the trainee just did, as the scripted customer would react (never the engine's notes)."""
-        from hotseat.practice.customer import choose_reaction
-
-        return choose_reaction(request)
+        return choose_reaction(request).value
