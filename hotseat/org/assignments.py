@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hotseat.errors import InputError, NotFoundError
+from hotseat.errors import ConfigError, InputError, NotFoundError
 from hotseat.org.access import current_user, is_cohort_grader, require_role
 from hotseat.org.accounts import Actor, Role
 from hotseat.org.cohorts import cohort_row
@@ -304,6 +304,8 @@ def start_assignment(
 ) -> PracticeSession:
     """A trainee starts an attempt: a new session with the assignment's customer, linked to it."""
     store = engine.store
+    if not isinstance(store, Store):  # cohorts live in the database, beside the sessions
+        raise ConfigError("Assignments need the database store.", hint="Build the engine with hotseat.storage.Store.")
     with store.transaction() as db:
         assignment = _startable(db, actor, assignment_id, now)
     session = engine.start(assignment.persona_id, assignment.scenario_id, assignment.difficulty, user_id=actor.id)

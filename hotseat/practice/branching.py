@@ -16,7 +16,7 @@ from hotseat.errors import InputError, NotFoundError
 from hotseat.practice.engine import PracticeEngine
 from hotseat.practice.mood import MoodState, initial_mood
 from hotseat.practice.prompt_window import MIN_RECENT_TURNS
-from hotseat.practice.session import PracticeSession, Status, Turn
+from hotseat.practice.session import PracticeSession, SessionStatus, Turn
 
 
 def branch_points(session: PracticeSession) -> list[int]:
@@ -61,7 +61,7 @@ def branch_session(engine: PracticeEngine, session: PracticeSession, at_turn_ind
         scenario_id=original.scenario_id,
         difficulty=original.difficulty,
         provider=engine.customer.name,
-        status="active",
+        status=SessionStatus.ACTIVE,
         assisted=any(t.hint_used for t in kept),
         parent_id=original.id,
         branched_at=at_turn_index,
@@ -100,7 +100,7 @@ class PathSummary(BaseModel):
     """One path of a conversation: its mood curve and per-turn skills."""
 
     session_id: str
-    status: Status
+    status: SessionStatus
     assisted: bool
     mood_curve: list[MoodPoint]
     turns: list[TurnSkills]

@@ -18,11 +18,10 @@ from hotseat.practice.mood import MoodChange, MoodState, ending_for, initial_moo
 from hotseat.practice.personas import Difficulty, Persona, PersonaLibrary, Scenario
 from hotseat.practice.prompt_window import CustomerPromptBuilder
 from hotseat.practice.reply_request import Customer, ReplyRequest
-from hotseat.practice.session import PracticeSession, Turn
+from hotseat.practice.session import PracticeSession, SessionStatus, SessionStore, Turn
 from hotseat.prompts import PromptLibrary
 from hotseat.providers.base import ChatModel, UsageMeter, metered
 from hotseat.settings import Settings
-from hotseat.storage import Store
 from hotseat.text import clean_text
 
 
@@ -61,7 +60,7 @@ class PracticeEngine:
     def __init__(
         self,
         settings: Settings,
-        store: Store,
+        store: SessionStore,
         personas: PersonaLibrary,
         chat_model: ChatModel | None,
     ) -> None:
@@ -210,7 +209,7 @@ class PracticeEngine:
         )
         update: dict[str, object] = {"turns": [*session.turns, reply], "usage": session.usage + meter.usage}
         if ending is not None:
-            update["status"] = ending.value
+            update["status"] = SessionStatus(ending.value)
         after = session.model_copy(update=update)
         self.store.record_turn(session.id, reply, after)  # the reply and its state: one transaction
         session.__dict__.update(after.__dict__)

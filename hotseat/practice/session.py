@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Literal
+from enum import StrEnum
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, Field
 
@@ -13,7 +14,14 @@ from hotseat.practice.mood import Ending, MoodState
 from hotseat.practice.personas import Difficulty
 from hotseat.providers.base import Usage
 
-Status = Literal["active", "won_back", "walked_away", "turn_limit"]
+
+class SessionStatus(StrEnum):
+    """Where a session stands: still going, or how it ended (the same values as `Ending`)."""
+
+    ACTIVE = "active"
+    WON_BACK = Ending.WON_BACK.value
+    WALKED_AWAY = Ending.WALKED_AWAY.value
+    TURN_LIMIT = Ending.TURN_LIMIT.value
 
 
 def _now() -> datetime:
@@ -43,7 +51,7 @@ class PracticeSession(BaseModel):
     scenario_id: str
     difficulty: Difficulty
     provider: str
-    status: Status = "active"
+    status: SessionStatus = SessionStatus.ACTIVE
     assisted: bool = False
     parent_id: str | None = None
     branched_at: int | None = None
@@ -57,12 +65,12 @@ class PracticeSession(BaseModel):
     @property
     def ended(self) -> bool:
         """True once the customer was won back, walked away, or time ran out."""
-        return self.status != "active"
+        return self.status != SessionStatus.ACTIVE
 
     @property
     def ending(self) -> Ending | None:
         """How it ended, if it has."""
-        return None if self.status == "active" else Ending(self.status)
+        return None if self.status == SessionStatus.ACTIVE else Ending(str(self.status))
 
     @property
     def awaiting_reply(self) -> bool:
@@ -84,3 +92,19 @@ class PracticeSession(BaseModel):
             persona=self.persona_id,
             turns=[TranscriptTurn(role=t.role, text=t.text) for t in self.turns],
         )
+
+
+class SessionStore(Protocol):
+    """Where practice sessions are kept (implemented by `hotseat.storage.Store`, on SQLite or PostgreSQL)."""
+
+    def create_session(self, session: PracticeSession) -> None:
+        """Insert a new session with its turns so far."""
+        ...
+
+    def record_turn(self, session_id: str, turn: Turn, session: PracticeSession | None) -> None:
+        """Store one new turn and the session's state after it, in one transaction."""
+        ...
+
+    def load_session(self, session_id: str, *, user_id: int | None = None) -> PracticeSession:
+        """A session with its turns; with `user_id`, only if it belongs to that user."""
+        ...

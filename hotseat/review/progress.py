@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from evaluators.skills import Skill
 from hotseat.practice.personas import Difficulty
-from hotseat.practice.session import PracticeSession, Status
+from hotseat.practice.session import PracticeSession, SessionStatus
 from hotseat.review.coach import Coaching, load_coaching
 from hotseat.storage import Store
 
@@ -39,7 +39,7 @@ class SessionScores(BaseModel):
     persona_id: str
     scenario_id: str
     difficulty: Difficulty
-    status: Status
+    status: SessionStatus
     assisted: bool
     retry: bool  # a "try again from this turn" branch
     trainee_turns: int

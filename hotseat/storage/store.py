@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hotseat.errors import ConflictError, NotFoundError, StorageError
 from hotseat.practice.mood import MoodState
-from hotseat.practice.session import PracticeSession, Turn
+from hotseat.practice.personas import Difficulty
+from hotseat.practice.session import PracticeSession, SessionStatus, Turn
 from hotseat.providers.base import Usage
 from hotseat.storage import migrate
 from hotseat.storage.schema import EvaluationRow, SessionRow, TurnRow, UserRow
@@ -240,9 +241,9 @@ class Store:
             user_id=row.user_id,
             persona_id=row.persona_id,
             scenario_id=row.scenario_id,
-            difficulty=row.difficulty,  # type: ignore[arg-type]
+            difficulty=Difficulty(row.difficulty),
             provider=row.provider,
-            status=row.status,  # type: ignore[arg-type]
+            status=SessionStatus(row.status),
             assisted=row.assisted,
             parent_id=row.parent_id,
             branched_at=row.branched_at,
