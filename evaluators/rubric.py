@@ -14,9 +14,10 @@ from pydantic import Field, field_validator, model_validator
 from evaluators.skills import Skill
 from hotseat.datafiles import StrictModel, closest, load_yaml_model
 from hotseat.errors import EvaluationError
+from hotseat.templating import check_placeholders
 
 RUBRIC_DIR = Path(__file__).resolve().parent / "rubrics"
-PLACEHOLDERS = ("{their_point}", "{feeling}")
+PLACEHOLDERS = ("their_point", "feeling")
 
 
 class Level(StrictModel):
@@ -36,7 +37,7 @@ class Rubric(StrictModel):
     question: str = Field(min_length=10)  # the one question a grader asks of the transcript
     why: str = Field(min_length=10)  # why it matters, from the seeds' advice
     levels: list[Level] = Field(min_length=5, max_length=5)
-    suggestions: list[str] = Field(min_length=1)  # better sentences; may use {their_point}, {feeling}
+    suggestions: list[str] = Field(min_length=1)  # better sentences; may use {{ their_point }}, {{ feeling }}
     source: str = Field(min_length=1)  # which seed advice the anchors come from
 
     @field_validator("levels")
@@ -50,11 +51,7 @@ class Rubric(StrictModel):
     @model_validator(mode="after")
     def _known_placeholders(self) -> Rubric:
         for text in self.suggestions:
-            stripped = text
-            for name in PLACEHOLDERS:
-                stripped = stripped.replace(name, "")
-            if "{" in stripped or "}" in stripped:
-                raise ValueError(f"suggestion {text!r} uses an unknown placeholder; known: {PLACEHOLDERS}")
+            check_placeholders(text, PLACEHOLDERS)
         return self
 
     def level(self, score: int) -> Level:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from evaluators.lexicon import cues
 from evaluators.rubric import Rubric
 from evaluators.text import normalise, sentences, words
+from hotseat.templating import render, undeclared
 
 _SWAP = {
     "i": "you", "i'm": "you're", "i've": "you've", "i'd": "you'd", "i'll": "you'll", "me": "you",
@@ -80,8 +81,8 @@ def suggestion_for(rubric: Rubric, customer_said: Sequence[str]) -> str:
     point = their_point(customer_said)
     feeling = their_feeling(customer_said)
     for template in rubric.suggestions:
-        if "{their_point}" in template and point is None:
+        if "their_point" in undeclared([template], ()) and point is None:
             continue
-        text = template.replace("{their_point}", point or "").replace("{feeling}", feeling)
+        text = render(template, their_point=point or "", feeling=feeling)
         return re.sub(r"(^|[.!?] )([a-z])", lambda m: m.group(1) + m.group(2).upper(), text)
     return rubric.level(5).examples[0]

@@ -12,20 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from jinja2 import meta
 from pydantic import Field, model_validator
 
 from hotseat.datafiles import StrictModel, closest, load_yaml_model
 from hotseat.errors import PromptError
 from hotseat.providers.base import ChatMessage
-
-_ENV = jinja2.Environment(
-    undefined=jinja2.StrictUndefined,
-    autoescape=False,
-    keep_trailing_newline=False,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+from hotseat.templating import compiled, undeclared
 
 
 class PromptTemplate(StrictModel):
@@ -39,20 +31,14 @@ class PromptTemplate(StrictModel):
 
     @model_validator(mode="after")
     def _declared_variables_match(self) -> PromptTemplate:
-        used: set[str] = set()
-        for source in (self.system, self.user or ""):
-            try:
-                used |= meta.find_undeclared_variables(_ENV.parse(source))
-            except jinja2.TemplateSyntaxError as exc:
-                raise ValueError(f"template syntax error at line {exc.lineno}: {exc.message}") from exc
-        undeclared = sorted(used - set(self.variables))
-        if undeclared:
-            raise ValueError(f"variables: templates use {undeclared} but do not declare them")
+        extra = undeclared((self.system, self.user or ""), self.variables)
+        if extra:
+            raise ValueError(f"variables: templates use {extra} but do not declare them")
         return self
 
     @cached_property
     def _compiled(self) -> tuple[jinja2.Template, jinja2.Template | None]:
-        return _ENV.from_string(self.system), _ENV.from_string(self.user) if self.user else None
+        return compiled(self.system), compiled(self.user) if self.user else None
 
     def render(self, **values: Any) -> list[ChatMessage]:
         """Render into chat messages; every declared variable must be given."""

@@ -31,7 +31,7 @@ def _misspell(folder: Path) -> None:
     start = text.index("  felt_heard:")
     first_line = text.index("    - ", start)
     path.write_text(
-        text[:first_line] + '    - "Thank you, {nmae}. That\'s it."\n' + text[first_line:], encoding="utf-8"
+        text[:first_line] + '    - "Thank you, {{ nmae }}. That\'s it."\n' + text[first_line:], encoding="utf-8"
     )
 
 
@@ -44,11 +44,11 @@ def test_a_misspelt_placeholder_fails_at_load_naming_file_and_field(
         PersonaLibrary(folder).get(BROKEN)
     message = caught.value.user_message()
     assert f"{BROKEN}.yaml" in message and "lines.felt_heard" in message
-    assert "unknown placeholder {nmae}" in message and "{name}" in message
+    assert "unknown placeholder {{ nmae }}" in message and "{{ name }}" in message
 
     listed = runner.invoke(app, ["personas"])
     assert listed.exit_code == 1
-    assert "unknown placeholder {nmae}" in listed.stderr and f"{BROKEN}.yaml" in listed.stderr
+    assert "unknown placeholder {{ nmae }}" in listed.stderr and f"{BROKEN}.yaml" in listed.stderr
     assert "sorry-hardest-word" in listed.stdout and BROKEN not in listed.stdout  # the others are still listed
 
     chat = runner.invoke(app, ["chat", "-p", BROKEN, "--script", "/dev/null"])
@@ -56,12 +56,17 @@ def test_a_misspelt_placeholder_fails_at_load_naming_file_and_field(
 
 
 def test_literal_braces_and_known_placeholders_are_fine() -> None:
-    from hotseat.practice.personas import check_placeholders
+    from hotseat.practice.personas import PLACEHOLDERS
+    from hotseat.templating import check_placeholders
 
-    check_placeholders("Hi {name}, this is {company}; {{not a placeholder}}")
-    for bad in ("{name.__class__}", "{0}", "{}", "{name!r}", "unbalanced {", "{company:>99}"):
+    check_placeholders("Hi {{ name }}, this is {{company}}; {single braces} are text", PLACEHOLDERS)
+    bad_lines = (
+        "{{ name.__class__ }}", "{{ 0 }}", "{{ }}", "{{ name|upper }}", "unbalanced {{ name",
+        "{% for x in y %}{% endfor %}", "{{ nmae }}", "{# a comment #}", "{{ company ~ agent }}",
+    )  # fmt: skip
+    for bad in bad_lines:
         with pytest.raises(ValueError):
-            check_placeholders(bad)
+            check_placeholders(bad, PLACEHOLDERS)
 
 
 def test_one_broken_persona_file_leaves_the_others_usable_in_the_app(

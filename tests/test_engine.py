@@ -8,6 +8,7 @@ import pytest
 from helpers_engine import make_engine
 
 from hotseat.errors import InputError, ProviderRateLimited
+from hotseat.practice.personas import fill_line
 from hotseat.providers.fake import FakeChatModel
 
 PERSONA = "policy-over-problem"
@@ -67,10 +68,7 @@ def test_scripted_customer_reacts_differently_to_apology_and_policy(tmp_path: Pa
     assert said_to_apology != said_to_policy
     assert apology.mood.anger < policy.mood.anger
     persona, scenario = engine.persona_and_scenario(policy)
-    policy_lines = {
-        line.format_map({"name": scenario.customer.name.split()[0], "company": scenario.company, "agent": "you"})
-        for line in persona.lines_for(scenario).for_reaction("policy")
-    }
+    policy_lines = {fill_line(line, scenario) for line in persona.lines_for(scenario).for_reaction("policy")}
     assert said_to_policy in policy_lines
 
 

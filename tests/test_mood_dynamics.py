@@ -9,6 +9,7 @@ import yaml
 from helpers_engine import make_engine
 
 from hotseat.errors import ConflictError
+from hotseat.practice.personas import fill_line
 from hotseat.providers.fake import FakeChatModel
 
 SCRIPTS = yaml.safe_load((Path(__file__).parent / "fixtures" / "trainee_scripts.yaml").read_text())
@@ -37,8 +38,7 @@ def test_good_trainee_wins_the_customer_back(tmp_path: Path, persona_id: str, ll
     if not llm:  # the scripted customer says goodbye its own way
         persona, scenario = engine.persona_and_scenario(session)
         goodbyes = persona.lines_for(scenario).for_reaction("won_back")
-        first = scenario.customer.name.split()[0]
-        filled = {g.format_map({"name": first, "company": scenario.company, "agent": "you"}) for g in goodbyes}
+        filled = {fill_line(g, scenario) for g in goodbyes}
         assert session.turns[-1].text in filled
     else:  # the LLM is told the conversation ends, and how
         assert "you are won back" in engine.customer.model.history[-1][-1].content  # type: ignore[attr-defined]

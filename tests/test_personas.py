@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from hotseat.errors import PersonaError
-from hotseat.practice.personas import PersonaLibrary, Reaction
+from hotseat.practice.personas import PersonaLibrary, Reaction, fill_line
 from hotseat.settings import PROJECT_ROOT
 
 PERSONAS = PROJECT_ROOT / "personas"
@@ -35,7 +35,7 @@ def test_every_persona_loads_with_two_industries(persona_id: str) -> None:
         for reaction in Reaction:
             assert lines.for_reaction(reaction), f"{scenario.id} has no {reaction} lines"
             for line in lines.for_reaction(reaction):
-                line.format_map({"name": "N", "company": "C", "agent": "you"})  # placeholders are known
+                fill_line(line, scenario)  # placeholders are known
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from evaluators.reading import read_turn
 from evaluators.signals import TurnContext, TurnSignals
 from evaluators.skills import Flag, Skill
 from evaluators.transcript import Transcript, TranscriptTurn
-from hotseat.practice.personas import Difficulty, PersonaLibrary, Reaction, Scenario
+from hotseat.practice.personas import Difficulty, PersonaLibrary, Reaction, Scenario, fill_line
 from hotseat.quality.gaming import PARROT_LONG, PARROT_SHORT, play_all
 
 PERSONAS = PersonaLibrary(Path(__file__).resolve().parent.parent / "personas")
@@ -55,14 +55,8 @@ def test_a_police_report_request_is_an_accusation_and_angers_the_guilty_customer
     assert not session.mood.felt_heard
     assert turn.note is not None and turn.note.startswith("Angrier")
     lines = PERSONAS.get("guilty-until-proven-innocent").lines_for(PARCEL)
-    said = [
-        line.format_map({"name": "Aisha", "company": PARCEL.company, "agent": "you"})
-        for line in lines.for_reaction(Reaction.ACCUSED)
-    ]
-    said += [
-        line.format_map({"name": "Aisha", "company": PARCEL.company, "agent": "you"})
-        for line in lines.for_reaction(Reaction.WALK_AWAY)
-    ]
+    said = [fill_line(line, PARCEL) for line in lines.for_reaction(Reaction.ACCUSED)]
+    said += [fill_line(line, PARCEL) for line in lines.for_reaction(Reaction.WALK_AWAY)]
     assert reply in said  # the customer reacts to the doubt, not with thanks
 
 

@@ -53,7 +53,7 @@ def _valid() -> dict:
         (lambda d: d["levels"].pop(), "levels"),
         (lambda d: d["levels"].reverse(), "scores 1, 2, 3, 4, 5"),
         (lambda d: d["levels"][0].update(examples=[]), "examples"),
-        (lambda d: d.update(suggestions=["Say {their_name}."]), "unknown placeholder"),
+        (lambda d: d.update(suggestions=["Say {{ their_name }}."]), "unknown placeholder"),
         (lambda d: d.pop("question"), "question: add this field"),
     ],
     ids=["extra-key", "four-levels", "out-of-order", "no-examples", "bad-placeholder", "missing-field"],

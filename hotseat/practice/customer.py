@@ -7,7 +7,7 @@ import random
 from collections.abc import Iterator
 
 from hotseat.practice.character import CharacterGuard, context_for
-from hotseat.practice.personas import Reaction
+from hotseat.practice.personas import Reaction, fill_line
 from hotseat.practice.prompt_window import CustomerPromptBuilder
 from hotseat.practice.reactions import ENDING_REACTIONS, choose_reaction
 from hotseat.practice.reply_request import ReplyRequest
@@ -60,9 +60,7 @@ class ScriptedCustomer:
 
     @staticmethod
     def _fill(line: str, request: ReplyRequest) -> str:
-        scenario = request.scenario
-        first_name = scenario.customer.name.split()[0]
-        return line.format_map({"name": first_name, "company": scenario.company, "agent": "you"})
+        return fill_line(line, request.scenario)
 
     @staticmethod
     def _next_fact(request: ReplyRequest) -> str | None:

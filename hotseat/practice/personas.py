@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from string import Formatter
 from typing import Annotated
 
 from pydantic import AfterValidator, Field, RootModel, field_validator, model_validator
@@ -12,6 +11,7 @@ from pydantic import AfterValidator, Field, RootModel, field_validator, model_va
 from evaluators.skills import Flag, Skill
 from hotseat.datafiles import StrictModel, closest, load_yaml_model
 from hotseat.errors import PersonaError
+from hotseat.templating import check_placeholders, render
 
 
 class Reaction(StrEnum):
@@ -58,24 +58,14 @@ class CustomerProfile(StrictModel):
 PLACEHOLDERS = ("name", "company", "agent")
 
 
-def check_placeholders(line: str) -> None:
-    """Raise ValueError unless every {placeholder} in `line` is one of PLACEHOLDERS (literal braces: {{ }})."""
-    try:
-        fields = [
-            (field, spec, conversion) for _, field, spec, conversion in Formatter().parse(line) if field is not None
-        ]
-    except ValueError as exc:
-        raise ValueError(f"{line!r}: {exc} (write a literal brace as {{{{ or }}}})") from exc
-    known = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
-    for field, spec, conversion in fields:
-        if field not in PLACEHOLDERS or spec or conversion:
-            written = "{" + field + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
-            raise ValueError(f"unknown placeholder {written} in {line!r}; use {known}")
-
-
 def _checked_line(line: str) -> str:
-    check_placeholders(line)
+    check_placeholders(line, PLACEHOLDERS)
     return line
+
+
+def fill_line(line: str, scenario: Scenario) -> str:
+    """A scripted line with its placeholders filled in for `scenario`."""
+    return render(line, name=scenario.customer.name.split()[0], company=scenario.company, agent="you")
 
 
 PersonaLine = Annotated[str, AfterValidator(_checked_line)]  # a scripted line, placeholders checked on load
@@ -85,7 +75,7 @@ class Lines(RootModel[dict[Reaction, list[PersonaLine]]]):
     """Lines the embedded scripted customer picks from, by what the trainee just did (a `Reaction`).
 
     Every reaction is optional on a scenario (its lines are added to the persona's); the persona
-    must define them all. Lines may use {name}, {company} and {agent} placeholders, checked
+    must define them all. Lines may use {{ name }}, {{ company }} and {{ agent }} placeholders, checked
     when the file loads.
     """
 

@@ -11,8 +11,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import jinja2
-from jinja2 import meta
 from pydantic import BaseModel, Field, model_validator
 from rapidfuzz import fuzz
 
@@ -26,11 +24,10 @@ from hotseat.practice.personas import Persona, Scenario
 from hotseat.practice.session import PracticeSession
 from hotseat.prompts import PromptLibrary
 from hotseat.providers.base import ChatModel
+from hotseat.templating import render, undeclared
 
 HINT_KINDS = ("listen", "misheard", "apologise", "calm_more", "offer_choices", "connect_values", "ended")
 LLM_WINDOW_TURNS = 12  # the newest turns the LLM coach sees
-
-_ENV = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True)
 
 
 class HintTemplate(StrictModel):
@@ -41,13 +38,9 @@ class HintTemplate(StrictModel):
 
     @model_validator(mode="after")
     def _declared(self) -> HintTemplate:
-        try:
-            used = meta.find_undeclared_variables(_ENV.parse(self.text))
-        except jinja2.TemplateSyntaxError as exc:
-            raise ValueError(f"template syntax error at line {exc.lineno}: {exc.message}") from exc
-        undeclared = sorted(used - set(self.variables))
-        if undeclared:
-            raise ValueError(f"variables: the text uses {undeclared} but does not declare them")
+        extra = undeclared([self.text], self.variables)
+        if extra:
+            raise ValueError(f"variables: the text uses {extra} but does not declare them")
         return self
 
     def render(self, **values: Any) -> str:
@@ -55,7 +48,7 @@ class HintTemplate(StrictModel):
         missing = sorted(set(self.variables) - set(values))
         if missing:
             raise PromptError(f"Coach hint needs variable(s) {missing}.", hint="Pass every declared variable.")
-        return " ".join(_ENV.from_string(self.text).render(**values).split())
+        return " ".join(render(self.text, **values).split())
 
 
 class PractiseNext(StrictModel):
