@@ -88,10 +88,11 @@ def seed(database_url: str, *, rng_seed: int = 7) -> dict[str, Any]:
     from hotseat.org.calibration import calibration_report
     from hotseat.org.cohorts import add_grader, create_cohort, join_cohort
     from hotseat.org.dashboard import cohort_dashboard
-    from hotseat.org.reviews import SkillDecision, offline_grade, review_queue, submit_for_review, submit_review
+    from hotseat.org.reviews import SkillDecision, review_queue, submit_for_review, submit_review
     from hotseat.practice.engine import PracticeEngine
     from hotseat.practice.personas import PersonaLibrary
     from hotseat.practice.session import PracticeSession
+    from hotseat.review.grades import grade_session, session_facts
     from hotseat.settings import load_settings
     from hotseat.storage import Store
 
@@ -116,8 +117,7 @@ def seed(database_url: str, *, rng_seed: int = 7) -> dict[str, Any]:
     ]
 
     def grade(session: PracticeSession) -> Evaluation:
-        scenario = personas.get(session.persona_id).scenario(session.scenario_id)
-        return offline_grade(session, facts=scenario.facts)
+        return grade_session(session, None, facts=session_facts(personas, session))
 
     trainees = []
     for i, (username, name, strong_share) in enumerate(TRAINEES):

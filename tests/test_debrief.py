@@ -19,15 +19,9 @@ from hotseat.errors import EvaluationError, ProviderError
 from hotseat.practice.engine import PracticeEngine
 from hotseat.practice.session import PracticeSession
 from hotseat.providers.fake import FakeChatModel
-from hotseat.review import debrief as debrief_module
-from hotseat.review.debrief import (
-    anchor_reached,
-    build_debrief,
-    evaluation_for,
-    grade_session,
-    load_rubric_anchors,
-    stored_evaluation,
-)
+from hotseat.review import grades as grades_module
+from hotseat.review.debrief import anchor_reached, build_debrief, load_rubric_anchors
+from hotseat.review.grades import evaluation_for, grade_session, stored_evaluation
 from hotseat.storage.schema import EvaluationRow
 
 PERSONA = "policy-over-problem"
@@ -186,13 +180,13 @@ def test_evaluation_is_graded_once_then_reused(tmp_path: Path, monkeypatch: pyte
     engine = make_engine(tmp_path)
     session = play(engine, BAD)
     calls: list[str] = []
-    real = debrief_module.grade_session
+    real = grades_module.grade_session
 
     def counting(*args: Any, **kwargs: Any) -> Evaluation:
         calls.append(session.id)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(debrief_module, "grade_session", counting)
+    monkeypatch.setattr(grades_module, "grade_session", counting)
     first = evaluation_for(engine.store, session, None)
     second = evaluation_for(engine.store, engine.load(session.id), None)
     assert first == second

@@ -14,7 +14,6 @@ from hotseat.errors import AccessDenied, DuplicateError, InputError, NotFoundErr
 from hotseat.org.assignments import start_assignment
 from hotseat.org.reviews import (
     SkillDecision,
-    offline_grade,
     review_queue,
     review_sheet,
     reviews_of,
@@ -22,6 +21,7 @@ from hotseat.org.reviews import (
     submit_review,
 )
 from hotseat.practice.session import PracticeSession
+from hotseat.review.grades import grade_session
 from hotseat.storage.schema import EvaluationRow, ReviewRow, ReviewScoreRow
 
 
@@ -74,7 +74,7 @@ def test_without_a_grader_the_offline_evaluator_grades(world: World) -> None:
     submit_for_review(world.store, world.alice, session.id)
     stored = world.store.latest_evaluation(session.id)
     assert stored is not None and stored["evaluator"].startswith("offline")
-    assert offline_grade(session).evaluator == stored["evaluator"]
+    assert grade_session(session, None).evaluator == stored["evaluator"]
 
 
 def test_what_cannot_be_submitted(world: World) -> None:

@@ -274,10 +274,13 @@ def export(
             text = session_to_markdown(session, customer_name=scen.customer.name)
         else:
             from hotseat.providers.factory import build_judge_model
-            from hotseat.review.debrief import build_debrief, evaluation_for
+            from hotseat.review.debrief import build_debrief
+            from hotseat.review.grades import evaluation_for
             from hotseat.review.report import session_report_html
 
-            evaluation = evaluation_for(services.store, session, build_judge_model(services.settings), facts=scen.facts)
+            evaluation = evaluation_for(
+                services.store, session, build_judge_model(services.settings), facts=scen.story()
+            )
             text = session_report_html(session, build_debrief(session, persona, scen, evaluation))
     except HotseatError as exc:
         raise _fail(exc) from exc

@@ -19,7 +19,7 @@ from evaluators.skills import Skill
 from hotseat.org.access import graded_cohort_ids, require_cohort_grader, require_role
 from hotseat.org.accounts import Actor, Role
 from hotseat.org.reviews import Review, load_reviews
-from hotseat.org.scores import evaluation_of
+from hotseat.review.grades import evaluation_of
 from hotseat.storage import Store
 from hotseat.storage.schema import AssignmentRow, AssignmentSessionRow, EvaluationRow
 

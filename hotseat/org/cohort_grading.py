@@ -18,8 +18,9 @@ from evaluators.results import Evaluation
 from hotseat.errors import ConfigError, HotseatError
 from hotseat.org.access import require_cohort_grader, require_role
 from hotseat.org.accounts import Actor, Role
-from hotseat.org.scores import evaluation_of, latest_evaluations
+from hotseat.org.scores import latest_evaluations
 from hotseat.practice.session import PracticeSession
+from hotseat.review.grades import covers, evaluation_of, save_evaluation, session_facts
 from hotseat.storage import Store
 from hotseat.storage.schema import AssignmentRow, AssignmentSessionRow, SessionRow
 
@@ -79,14 +80,6 @@ def cohort_state_path(settings: Settings, cohort_id: int) -> Path:
     return settings.data_dir / "batches" / f"cohort-{cohort_id}.batch.json"
 
 
-def covers(evaluation: Evaluation, session: PracticeSession) -> bool:
-    """True when the evaluation saw every trainee turn of the session."""
-    trainee = session.trainee_turns()
-    if not evaluation.turns or not trainee:
-        return True
-    return max(t.index for t in evaluation.turns) >= trainee[-1].index
-
-
 def cohort_work(store: Store, actor: Actor, cohort_id: int) -> CohortWork:
     """The cohort's finished, linked sessions not yet graded (oldest first); AccessDenied unless admin or its grader."""
     with store.transaction() as db:
@@ -113,19 +106,6 @@ def cohort_work(store: Store, actor: Actor, cohort_id: int) -> CohortWork:
         else:
             to_grade.append(session)
     return CohortWork(cohort_id, name, to_grade, graded, len(rows) - len(finished), empty)
-
-
-def _facts(personas: PersonaLibrary | None, session: PracticeSession) -> tuple[str, ...]:
-    if personas is None:
-        return ()
-    try:
-        return tuple(personas.get(session.persona_id).scenario(session.scenario_id).facts)
-    except HotseatError:  # a persona file removed since: grade without the scenario's facts
-        return ()
-
-
-def _store(store: Store, session: PracticeSession, evaluation: Evaluation) -> None:
-    store.add_evaluation(session.id, evaluation.evaluator, evaluation.model_dump(mode="json"))
 
 
 def grade_cohort(
@@ -167,7 +147,7 @@ def grade_cohort(
 
     def grade_one(session: PracticeSession) -> Evaluation:
         try:
-            return grader(session.to_transcript(), facts=_facts(personas, session))
+            return grader(session.to_transcript(), facts=session_facts(personas, session))
         finally:
             on_done()
 
@@ -177,7 +157,7 @@ def grade_cohort(
             session = futures[future]
             try:
                 evaluation = future.result()
-                _store(store, session, evaluation)
+                save_evaluation(store, session.id, evaluation)
             except HotseatError as exc:
                 report.failures.append((session.id, exc.message))
             except Exception as exc:  # one detector bug must not sink the cohort
@@ -205,8 +185,7 @@ def _grade_by_batch(
             "--batch-api needs OpenAI: no LLM is configured.",
             hint="Set OPENAI_API_KEY (and HOTSEAT_JUDGE_MODEL if you like), or grade without --batch-api.",
         )
-    sessions = {session.id: session for session in work.to_grade}
-    items = [BatchItem(s.to_transcript(), _facts(personas, s)) for s in work.to_grade]
+    items = [BatchItem(s.to_transcript(), session_facts(personas, s)) for s in work.to_grade]
     outcome = grade_with_batch(
         items,
         judge=make_llm_judge(model=model),
@@ -219,7 +198,7 @@ def _grade_by_batch(
         metadata={"source": "hotseat grade-cohort", "cohort": str(work.cohort_id)},
     )
     for session_id, evaluation in outcome.evaluations.items():
-        _store(store, sessions[session_id], evaluation)
+        save_evaluation(store, session_id, evaluation)
         report.graded += 1
         report.fallbacks += evaluation.fallback_reason is not None
     batch.state_path.unlink(missing_ok=True)

@@ -7,7 +7,7 @@ names the evaluation it reviewed (evaluations themselves are never overwritten e
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,9 +26,11 @@ from hotseat.org.access import (
     visible_session_row,
 )
 from hotseat.org.accounts import Actor, Role
-from hotseat.org.scores import evaluation_of, latest_evaluations
+from hotseat.org.scores import latest_evaluations
 from hotseat.org.timeutil import aware, now_utc
+from hotseat.practice.personas import PersonaLibrary
 from hotseat.practice.session import PracticeSession
+from hotseat.review.grades import evaluation_for, evaluation_of, save_evaluation, session_facts, stored_evaluation
 from hotseat.storage import Store
 from hotseat.storage.schema import (
     AssignmentRow,
@@ -115,27 +117,19 @@ class ReviewSheet:
     reviews: tuple[Review, ...]
 
 
-def offline_grade(session: PracticeSession, *, facts: Sequence[str] = ()) -> Evaluation:
-    """The offline evaluator's grade of the session (`facts`: what is true in its scenario)."""
-    from evaluators.grader import grade
-
-    return grade(session.to_transcript(), model=None, facts=tuple(facts))
-
-
-def _covers(evaluation: Evaluation, session: PracticeSession) -> bool:
-    trainee = session.trainee_turns()
-    if not evaluation.turns or not trainee:
-        return True
-    return max(t.index for t in evaluation.turns) >= trainee[-1].index
-
-
 def submit_for_review(
-    store: Store, actor: Actor, session_id: str, *, grade: GradeFn | None = None, now: datetime | None = None
+    store: Store,
+    actor: Actor,
+    session_id: str,
+    *,
+    personas: PersonaLibrary | None = None,
+    grade: GradeFn | None = None,
+    now: datetime | None = None,
 ) -> datetime:
     """A trainee submits their own assignment attempt for review (graded first if needed); returns when.
 
     Submitting again changes nothing. `grade` grades the session when no stored evaluation covers
-    it yet (default: the offline evaluator).
+    it yet (default: the offline evaluator, with the scenario's facts from `personas`).
     """
     with store.transaction() as db:
         row = visible_session_row(db, actor, session_id)
@@ -154,11 +148,10 @@ def submit_for_review(
         raise InputError("There is nothing to review yet.", hint="Answer the customer at least once, then submit.")
     if session.awaiting_reply:
         raise InputError("The customer has not answered your last message yet.", hint="Get their reply, then submit.")
-    stored = store.latest_evaluation(session_id)
-    evaluation = evaluation_of(stored) if stored is not None else None
-    if evaluation is None or not _covers(evaluation, session):
-        evaluation = (grade or offline_grade)(session)
-        store.add_evaluation(session_id, evaluation.evaluator, evaluation.model_dump(mode="json"))
+    if grade is None:
+        evaluation_for(store, session, None, facts=session_facts(personas, session))
+    elif stored_evaluation(store, session) is None:
+        save_evaluation(store, session_id, grade(session))
     with store.transaction() as db:
         link = db.get(AssignmentSessionRow, session_id)
         if link is None:  # pragma: no cover - links are never deleted on their own

@@ -5,21 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from evaluators.results import Evaluation
 from evaluators.skills import Skill
+from hotseat.review.grades import evaluation_of
 from hotseat.storage.schema import EvaluationRow
-
-
-def evaluation_of(result: Mapping[str, Any]) -> Evaluation | None:
-    """The stored result as an Evaluation, or None if it was stored under another schema."""
-    try:
-        return Evaluation.model_validate(result)
-    except ValidationError:
-        return None
 
 
 def skill_scores(result: Mapping[str, Any]) -> dict[Skill, int] | None:

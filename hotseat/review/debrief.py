@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
 from evaluators.results import Evaluation
 from evaluators.skills import Flag, Skill
 from hotseat.errors import HotseatError
 from hotseat.practice.personas import Persona, Scenario
 from hotseat.practice.session import PracticeSession, Turn
-from hotseat.providers.base import ChatModel
-from hotseat.storage import Store
 
 MOVING_TURN = 1.0  # |Δanger| at or above this marks a turn that moved the customer
 
@@ -238,76 +236,3 @@ def build_debrief(
         curve=_curve(session),
         phases=_phases(session),
     )
-
-
-# -- grading, once per session ----------------------------------------------------------------
-def grade_session(
-    session: PracticeSession,
-    judge_model: ChatModel | None,
-    *,
-    facts: Sequence[str] = (),
-    budget_s: float | None = None,
-) -> Evaluation:
-    """Grade the session's transcript (customer and trainee words only: hints never reach the grader)."""
-    from evaluators.grader import grade
-
-    return grade(session.to_transcript(), model=judge_model, facts=tuple(facts), budget_s=budget_s)
-
-
-def judge_settled(evaluation: Evaluation | None) -> bool:
-    """True when the grade is the LLM judge's, or says why the judge could not give one."""
-    return evaluation is not None and (evaluation.evaluator != "offline" or evaluation.fallback_reason is not None)
-
-
-def offline_evaluation_for(store: Store, session: PracticeSession, *, facts: Sequence[str] = ()) -> Evaluation:
-    """The stored grade, or the offline evaluator's, graded now (milliseconds) and stored."""
-    evaluation = stored_evaluation(store, session)
-    if evaluation is None:
-        evaluation = grade_session(session, None, facts=facts)
-        store.add_evaluation(session.id, evaluation.evaluator, evaluation.model_dump(mode="json"))
-    return evaluation
-
-
-def judge_into_store(
-    store: Store,
-    session: PracticeSession,
-    judge_model: ChatModel | None,
-    *,
-    facts: Sequence[str] = (),
-    budget_s: float | None = None,
-) -> Evaluation:
-    """Grade with the LLM judge (falling back, with a note, when it fails) and store the grade."""
-    evaluation = grade_session(session, judge_model, facts=facts, budget_s=budget_s)
-    store.add_evaluation(session.id, evaluation.evaluator, evaluation.model_dump(mode="json"))
-    return evaluation
-
-
-def _covers(evaluation: Evaluation, session: PracticeSession) -> bool:
-    """False when the session has trainee turns newer than the grade saw."""
-    if not evaluation.turns:
-        return True
-    trainee = session.trainee_turns()
-    return not trainee or max(t.index for t in evaluation.turns) >= trainee[-1].index
-
-
-def stored_evaluation(store: Store, session: PracticeSession) -> Evaluation | None:
-    """The session's newest stored grade, if it still covers every trainee turn."""
-    raw = store.latest_evaluation(session.id)
-    if raw is None:
-        return None
-    try:
-        evaluation = Evaluation.model_validate(raw)
-    except ValidationError:
-        return None  # stored under an older result schema: grade again
-    return evaluation if _covers(evaluation, session) else None
-
-
-def evaluation_for(
-    store: Store, session: PracticeSession, judge_model: ChatModel | None, *, facts: Sequence[str] = ()
-) -> Evaluation:
-    """The stored grade of the session, or a new one, graded and stored once."""
-    evaluation = stored_evaluation(store, session)
-    if evaluation is None:
-        evaluation = grade_session(session, judge_model, facts=facts)
-        store.add_evaluation(session.id, evaluation.evaluator, evaluation.model_dump(mode="json"))
-    return evaluation

@@ -144,7 +144,7 @@ def submit_box(svc: Services, session: PracticeSession) -> None:
             return
         if st.button("Submit for review", key="submit_for_review", type="primary"):
             try:
-                submit_for_review(svc.store, actor, session.id)
+                submit_for_review(svc.store, actor, session.id, personas=svc.personas)
             except HotseatError as exc:
                 st.error(exc.user_message())
             else:

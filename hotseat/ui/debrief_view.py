@@ -12,16 +12,9 @@ from hotseat.errors import HotseatError
 from hotseat.grading.background_judge import BackgroundJudge
 from hotseat.practice.session import PracticeSession
 from hotseat.providers.factory import build_judge_model
-from hotseat.review.debrief import (
-    Debrief,
-    build_debrief,
-    evaluation_for,
-    judge_into_store,
-    judge_settled,
-    offline_evaluation_for,
-    stored_evaluation,
-)
+from hotseat.review.debrief import Debrief, build_debrief
 from hotseat.review.export import session_to_json, session_to_markdown
+from hotseat.review.grades import evaluation_for, judge_into_store, judge_settled, stored_evaluation
 from hotseat.review.report import session_report_html
 from hotseat.services import Services
 from hotseat.ui.components import as_text
@@ -53,7 +46,7 @@ def _evaluation(svc: Services, session: PracticeSession, facts: list[str]) -> tu
             return (stored or evaluation_for(svc.store, session, None, facts=facts)), False
         if judge_settled(stored):
             return stored, False
-        shown = offline_evaluation_for(svc.store, session, facts=facts)
+        shown = evaluation_for(svc.store, session, None, facts=facts)
         judges = background_judge()
         key = f"{session.id}:{len(session.turns)}"
         judge_model = build_judge_model(svc.settings)
