@@ -12,14 +12,14 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from hotseat.datafiles import packaged_path
 from hotseat.errors import EvaluationError
 
-MODEL_DIR = Path(__file__).resolve().parent / "models" / "minilm-m2v"
+MODEL_DIR = packaged_path("evaluators", "models", "minilm-m2v")
 _CACHE_SIZE = 8192
 
 log = logging.getLogger(__name__)

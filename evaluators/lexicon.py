@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from pathlib import Path
 
 from pydantic import Field, field_validator
 
-from hotseat.datafiles import StrictModel, load_yaml_model
+from hotseat.datafiles import StrictModel, load_yaml_model, packaged_path
 from hotseat.errors import EvaluationError
 
-LEXICON_DIR = Path(__file__).resolve().parent / "lexicons"
+LEXICON_DIR = packaged_path("evaluators", "lexicons")
 MEMO_SIZE = 20_000  # (group, sentence) results kept; cleared when full
 
 

@@ -12,11 +12,11 @@ from pathlib import Path
 from pydantic import Field, field_validator, model_validator
 
 from evaluators.skills import Skill
-from hotseat.datafiles import StrictModel, closest, load_yaml_model
+from hotseat.datafiles import StrictModel, closest, load_yaml_model, packaged_path
 from hotseat.errors import EvaluationError
 from hotseat.templating import check_placeholders
 
-RUBRIC_DIR = Path(__file__).resolve().parent / "rubrics"
+RUBRIC_DIR = packaged_path("evaluators", "rubrics")
 PLACEHOLDERS = ("their_point", "feeling")
 
 

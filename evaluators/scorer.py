@@ -17,9 +17,10 @@ import numpy as np
 
 from evaluators.features import EMBEDDING_DIM, FEATURE_NAMES, SCALAR_NAMES
 from evaluators.skills import Flag, Skill
+from hotseat.datafiles import packaged_path
 from hotseat.errors import EvaluationError
 
-MODEL_FILE = Path(__file__).resolve().parent / "models" / "reader.json"
+MODEL_FILE = packaged_path("evaluators", "models", "reader.json")
 _lock = threading.Lock()
 _loaded: dict[Path, ReaderModel | None] = {}
 

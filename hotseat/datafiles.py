@@ -1,8 +1,11 @@
-"""Load YAML data files into strict pydantic models with one readable error per file."""
+"""Find the data files shipped in the package, and load YAML ones into strict pydantic models."""
 
 from __future__ import annotations
 
+import atexit
 import difflib
+from contextlib import ExitStack
+from importlib.resources import as_file, files
 from pathlib import Path
 from typing import TypeVar
 
@@ -12,6 +15,21 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from hotseat.errors import HotseatError
 
 M = TypeVar("M", bound=BaseModel)
+
+_extracted = ExitStack()  # resources copied out of a zipped install, removed at exit
+atexit.register(_extracted.close)
+
+
+def packaged_path(package: str, *parts: str) -> Path:
+    """A real file-system path to data shipped inside `package` (e.g. `"evaluators", "rubrics"`).
+
+    Found with importlib.resources, so it works in a checkout, an editable install and an installed
+    wheel alike; a path inside a zipped install is extracted to a temporary copy first.
+    """
+    resource = files(package).joinpath(*parts)
+    if isinstance(resource, Path):
+        return resource
+    return _extracted.enter_context(as_file(resource))
 
 
 class StrictModel(BaseModel):

@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from hotseat.datafiles import packaged_path
 
 
 class ProviderChoice(StrEnum):
@@ -30,7 +30,15 @@ class StructuredMode(StrEnum):
 
 
 def _default_data_dir() -> Path:
-    return PROJECT_ROOT / ".hotseat"
+    return Path.cwd() / ".hotseat"
+
+
+def _bundled_personas() -> Path:
+    return packaged_path("hotseat.bundled.personas")
+
+
+def _bundled_prompts() -> Path:
+    return packaged_path("hotseat.bundled.prompts")
 
 
 class Settings(BaseSettings):
@@ -60,8 +68,8 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, validation_alias=AliasChoices("DATABASE_URL", "HOTSEAT_DATABASE_URL")
     )
-    personas_dir: Path = PROJECT_ROOT / "personas"
-    prompts_dir: Path = PROJECT_ROOT / "prompts"
+    personas_dir: Path = Field(default_factory=_bundled_personas)  # the personas shipped in the package
+    prompts_dir: Path = Field(default_factory=_bundled_prompts)  # the prompts shipped in the package
 
     max_message_chars: int = 2000
     client_ip_header: str | None = None  # e.g. X-Forwarded-For behind your proxy (sign-in back-off per client)

@@ -8,5 +8,6 @@ python3 -m venv "$tmp/venv"
 "$tmp/venv/bin/pip" install -q .
 { echo "# Exact pins for the app (runtime). Regenerate: scripts/lock.sh"; "$tmp/venv/bin/pip" freeze --exclude hotseat; } > requirements.lock
 "$tmp/venv/bin/pip" install -q ".[test]"
-{ echo "# Exact pins for the test suite (a superset of requirements.lock). Regenerate: scripts/lock.sh"; "$tmp/venv/bin/pip" freeze --exclude hotseat; } > requirements-test.lock
+# --all keeps setuptools (the wheel test builds without build isolation); pip itself is not pinned.
+{ echo "# Exact pins for the test suite (a superset of requirements.lock). Regenerate: scripts/lock.sh"; "$tmp/venv/bin/pip" freeze --all --exclude hotseat --exclude pip; } > requirements-test.lock
 rm -rf "$tmp"

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 from streamlit.testing.v1 import AppTest
-
-from hotseat.settings import PROJECT_ROOT
+from support import PROJECT_ROOT
 
 APP = str(PROJECT_ROOT / "app.py")
 

@@ -10,6 +10,7 @@ import yaml
 from helpers_org import PASSWORD, fast_passwords
 from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
+from support import PROJECT_ROOT
 from typer.testing import CliRunner
 
 from evaluators.skills import Skill
@@ -20,7 +21,6 @@ from hotseat.org.cohorts import Cohort, add_grader, create_cohort, join_cohort
 from hotseat.org.reviews import review_queue, reviews_of, submit_for_review
 from hotseat.practice.session import PracticeSession
 from hotseat.services import Services
-from hotseat.settings import PROJECT_ROOT
 from hotseat.ui.components import as_text
 from hotseat.ui.navigation import menu_keys
 

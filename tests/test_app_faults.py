@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import sessionmaker
 from streamlit.testing.v1 import AppTest
+from support import PROJECT_ROOT
 from support.faults import lose_customer_replies
 
-from hotseat.settings import PROJECT_ROOT
 from hotseat.storage.store import make_engine
 
 APP = str(PROJECT_ROOT / "app.py")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from helpers_engine import make_engine
+from support import PROJECT_ROOT
 
 from evaluators.skills import Skill
 from hotseat.errors import PromptError, ProviderError
@@ -26,7 +27,6 @@ from hotseat.review.coach import (
     restate_customer,
     suggest,
 )
-from hotseat.settings import PROJECT_ROOT
 
 PERSONAS = ["guilty-until-proven-innocent", "policy-over-problem", "sorry-hardest-word", "transaction-not-relationship"]
 

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from support import PROJECT_ROOT
 from typer.testing import CliRunner
 
 from hotseat.cli.main import app
 from hotseat.errors import PersonaError
 from hotseat.practice.personas import PersonaLibrary
-from hotseat.settings import PROJECT_ROOT
 
 runner = CliRunner()
 BROKEN = "policy-over-problem"

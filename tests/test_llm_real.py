@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support import PROJECT_ROOT
 
 from evaluators.judge import extract_json_object, make_llm_judge
 from evaluators.judge_schema import JudgeAnswer
@@ -26,7 +27,7 @@ from evaluators.skills import Skill
 from evaluators.transcript import Transcript, TranscriptTurn
 from hotseat.errors import EvaluationError
 from hotseat.providers.devserver import MODEL_ALIAS
-from hotseat.settings import PROJECT_ROOT, Settings, StructuredMode
+from hotseat.settings import Settings, StructuredMode
 
 pytestmark = pytest.mark.llm
 

@@ -10,9 +10,9 @@ import pytest
 from helpers_engine import make_engine
 from markdown_it import MarkdownIt
 from streamlit.testing.v1 import AppTest
+from support import PROJECT_ROOT
 
 from hotseat.review.export import session_to_markdown
-from hotseat.settings import PROJECT_ROOT
 from hotseat.text import markdown_text
 
 HOSTILE = [

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from support import PROJECT_ROOT
 
 from hotseat.errors import PersonaError
 from hotseat.practice.personas import PersonaLibrary, Reaction, fill_line
-from hotseat.settings import PROJECT_ROOT
 
 PERSONAS = PROJECT_ROOT / "personas"
 EXPECTED_IDS = [

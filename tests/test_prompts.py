@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from support import PROJECT_ROOT
 
 from hotseat.errors import PromptError
 from hotseat.prompts import PromptLibrary
-from hotseat.settings import PROJECT_ROOT
 
 
 def test_every_shipped_prompt_loads() -> None:

@@ -190,8 +190,8 @@ def test_the_app_maps_a_verified_identity_and_refuses_to_take_over_a_password_ac
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from streamlit.testing.v1 import AppTest
+    from support import PROJECT_ROOT
 
-    from hotseat.settings import PROJECT_ROOT
     from hotseat.ui.state import services
 
     fast_passwords(monkeypatch)

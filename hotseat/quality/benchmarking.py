@@ -6,15 +6,15 @@ import importlib.util
 from pathlib import Path
 from typing import Any
 
-from hotseat.settings import PROJECT_ROOT
+from hotseat.quality.checkout import checkout_folder
 
-BENCHMARKS = PROJECT_ROOT / "benchmarks"
 # Benchmarks that need external data or a key are run by hand, not by `hotseat bench`.
 _MANUAL = {"evaluator_agreement"}
 
 
-def discover(folder: Path = BENCHMARKS) -> list[Path]:
-    """Benchmark scripts, sorted by name."""
+def discover(folder: Path | None = None) -> list[Path]:
+    """Benchmark scripts (of the checkout's benchmarks/ by default), sorted by name."""
+    folder = checkout_folder("benchmarks") if folder is None else folder
     return sorted(p for p in folder.glob("*.py") if not p.name.startswith("_") and p.stem not in _MANUAL)
 
 
@@ -32,6 +32,6 @@ def run_one(path: Path) -> dict[str, Any]:
     return result
 
 
-def run_all(folder: Path = BENCHMARKS) -> dict[str, dict[str, Any]]:
+def run_all(folder: Path | None = None) -> dict[str, dict[str, Any]]:
     """Figures of every benchmark, by script name."""
     return {path.stem: run_one(path) for path in discover(folder)}

@@ -17,8 +17,9 @@ from evaluators.signals import TurnContext
 from evaluators.skills import Flag, Skill
 from hotseat.errors import ConfigError
 from hotseat.practice.personas import PersonaLibrary, Scenario
+from hotseat.quality.checkout import CHECKOUT, checkout_folder
 
-CORPUS_DIR = Path(__file__).resolve().parents[2] / "corpus"
+CORPUS_DIR = CHECKOUT / "corpus"  # a checkout only: from an installed wheel, splits() raises ConfigError
 SPLITS = ("train", "dev", "test")
 # What a strict trainer marks down: the kinds the "fooled" rate is measured on.
 ADVERSARIAL_KINDS = frozenset(
@@ -90,6 +91,8 @@ class SessionItem:
 
 def splits(root: Path = CORPUS_DIR) -> dict[str, str]:
     """scenario id -> split name."""
+    if root == CORPUS_DIR:
+        checkout_folder("corpus")  # a clear error, not a traceback, from an installed wheel
     data = yaml.safe_load((root / "splits.yaml").read_text(encoding="utf-8"))
     return {scenario: split for split in SPLITS for scenario in data.get(split, [])}
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Engine
 
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+from hotseat.datafiles import packaged_path
+
+MIGRATIONS = packaged_path("hotseat.storage", "migrations")
 
 
 def alembic_config(url: str) -> Config:

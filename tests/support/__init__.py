@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import socket
+from pathlib import Path
 
 import pytest
 
+PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent  # the checkout the tests run from
 TEST_API_KEY = "sk-test-hotseat-0123456789abcdef"  # fake; tests assert it never leaks into messages
 
 

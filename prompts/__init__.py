@@ -1,0 +1,1 @@
+"""Prompt templates (YAML): shipped in the wheel as the package `hotseat.bundled.prompts`."""
