@@ -20,7 +20,8 @@ from typer.testing import CliRunner
 
 from evaluators.skills import Skill
 from hotseat.cli import grade as cli_grade
-from hotseat.grading.runner import CSV_COLUMNS, RateLimitedModel, RateLimiter
+from hotseat.grading.rate_limit import RateLimitedModel, RateLimiter
+from hotseat.grading.runner import CSV_COLUMNS
 from hotseat.providers.base import ChatMessage
 from hotseat.providers.fake import FakeChatModel
 

@@ -120,7 +120,7 @@ def grade_cohort_command(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from hotseat.grading.batch_api import BatchRunner, make_client
-    from hotseat.grading.runner import RateLimitedModel, RateLimiter
+    from hotseat.grading.rate_limit import rate_limited
     from hotseat.org.accounts import authenticate
     from hotseat.org.cohort_grading import CohortBatch, cohort_state_path, grade_cohort
     from hotseat.org.cohort_grading import summary as cohort_summary
@@ -140,9 +140,7 @@ def grade_cohort_command(
         settings = load_settings()
         store = Store.open(settings.resolved_database_url())
         actor = authenticate(store, user, password, client="cli")
-        model = None if offline else default_model_factory()
-        if model is not None and rate_limit:
-            model = RateLimitedModel(model, RateLimiter(rate_limit))
+        model = rate_limited(None if offline else default_model_factory(), rate_limit)
         batch = None
         if batch_api or batch_id:
             runner = BatchRunner(make_client(settings), console=console, poll_interval=poll_interval)

@@ -465,11 +465,10 @@ def grade_file_with_batch(
     sleep: Callable[[float], None] = time.sleep,
 ) -> GradeReport:
     """`hotseat grade --batch-api`: parse, grade through one batch, then write every line in input order."""
+    from hotseat.grading.rate_limit import rate_limited
     from hotseat.grading.runner import (
         GradeReport,
         LineFailure,
-        RateLimitedModel,
-        RateLimiter,
         graded_ids,
         open_output,
         parse_jobs,
@@ -488,8 +487,7 @@ def grade_file_with_batch(
     if model is None and options.rate_limit:
         from hotseat.providers.factory import build_judge_model
 
-        built = build_judge_model(settings)
-        model = RateLimitedModel(built, RateLimiter(options.rate_limit)) if built else None
+        model = rate_limited(build_judge_model(settings), options.rate_limit)
     judge, model_name = batch_judge(settings, model)
 
     report = GradeReport(evaluator=judge.evaluator)

@@ -11,8 +11,6 @@ import csv
 import io
 import json
 import sys
-import threading
-import time
 from collections import deque
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -22,7 +20,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TextIO
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -39,7 +37,8 @@ from evaluators.skills import Flag, Skill
 from evaluators.transcript import Transcript
 from hotseat.datafiles import closest
 from hotseat.errors import HotseatError, InputError
-from hotseat.providers.base import ChatMessage, ChatModel, Usage
+from hotseat.grading.rate_limit import check_rate_limit, rate_limited
+from hotseat.providers.base import ChatModel
 from hotseat.text import read_cell, safe_cell
 
 if TYPE_CHECKING:
@@ -213,69 +212,6 @@ def graded_ids(path: Path, fmt: OutputFormat) -> set[str]:
                 if isinstance(record, dict) and isinstance(record.get("id"), str):
                     done.add(record["id"])
     return done
-
-
-# -- rate limiting -----------------------------------------------------------------------------
-
-
-class RateLimiter:
-    """Spaces calls evenly so no more than `per_minute` start in any minute (thread-safe)."""
-
-    def __init__(
-        self,
-        per_minute: float,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        if per_minute <= 0:
-            raise ValueError("per_minute must be positive")
-        self.interval = 60.0 / per_minute
-        self._clock = clock
-        self._sleep = sleep
-        self._next = 0.0
-        self._lock = threading.Lock()
-
-    def acquire(self) -> None:
-        """Block until the next call may start."""
-        with self._lock:
-            now = self._clock()
-            start = max(now, self._next)
-            self._next = start + self.interval
-        if start > now:
-            self._sleep(start - now)
-
-
-class RateLimitedModel:
-    """A ChatModel that waits for the rate limiter before every request (retries included)."""
-
-    def __init__(self, model: ChatModel, limiter: RateLimiter) -> None:
-        self.model = model
-        self.limiter = limiter
-        self.name = model.name
-        self.can_stream = model.can_stream
-        self.last_usage: Usage = model.last_usage
-
-    def complete(self, messages: Sequence[ChatMessage]) -> str:
-        """Wait for a slot, then complete."""
-        self.limiter.acquire()
-        try:
-            return self.model.complete(messages)
-        finally:
-            self.last_usage = self.model.last_usage
-
-    def stream(self, messages: Sequence[ChatMessage]) -> Iterator[str]:
-        """Wait for a slot, then stream."""
-        self.limiter.acquire()
-        return self.model.stream(messages)
-
-    def complete_json(self, messages: Sequence[ChatMessage], schema: type[BaseModel]) -> str:
-        """Wait for a slot, then ask for JSON."""
-        self.limiter.acquire()
-        try:
-            return self.model.complete_json(messages, schema)
-        finally:
-            self.last_usage = self.model.last_usage
 
 
 # -- the batch ---------------------------------------------------------------------------------
@@ -502,9 +438,7 @@ def build_grader(
     from evaluators.grader import make_grader
     from evaluators.judge import evaluator_name
 
-    model = None if offline else model_factory()
-    if model is not None and rate_limit:
-        model = RateLimitedModel(model, RateLimiter(rate_limit))
+    model = rate_limited(None if offline else model_factory(), rate_limit)
     grader = make_grader(model=model, budget_s=budget_s)
     facts_of = ScenarioFacts(personas_dir)
 
@@ -562,8 +496,7 @@ def grade_file(
     personas_dir: Path | None = None,
 ) -> GradeReport:
     """Grade a JSONL file as `hotseat grade` does: progress and failures on `console`, results to out."""
-    if options.rate_limit is not None and options.rate_limit <= 0:
-        raise InputError("--rate-limit must be a positive number of requests per minute.")
+    check_rate_limit(options.rate_limit)
     if options.concurrency < 1:
         raise InputError("--concurrency must be at least 1.")
     total = count_lines(options.input_path)
