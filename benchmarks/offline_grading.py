@@ -87,6 +87,13 @@ def run(transcripts: int = 300, seed: int = 7) -> dict[str, float]:
             read_turn(turn.text, TurnContext(customer_said=tuple(said)))
             turn_times.append((time.perf_counter() - t0) * 1000)
 
+    from evaluators.signals import MAX_TURN_CHARS
+
+    longest = ("I understand how frustrating this is, and I'm sorry we let you down. " * 300)[:MAX_TURN_CHARS]
+    t0 = time.perf_counter()
+    read_turn(longest, TurnContext(customer_said=("It never arrived.",)))
+    longest_ms = (time.perf_counter() - t0) * 1000
+
     quantiles = statistics.quantiles(times, n=20)
     turn_quantiles = statistics.quantiles(turn_times, n=20)
     return {
@@ -98,6 +105,7 @@ def run(transcripts: int = 300, seed: int = 7) -> dict[str, float]:
         "cpu_share_of_wall": cpu / wall,
         "median_ms_per_read_turn": statistics.median(turn_times),
         "p95_ms_per_read_turn": turn_quantiles[18],
+        "ms_to_read_a_20k_char_turn": longest_ms,
     }
 
 

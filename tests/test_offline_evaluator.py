@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -201,14 +200,6 @@ def test_empty_and_oversized_turns_are_skipped_not_fatal() -> None:
 def test_unusual_text_is_graded_without_crashing(text: str) -> None:
     evaluation = grade_offline(transcript(("customer", PARCEL), ("trainee", text)))
     assert all(1 <= s.score <= 5 for s in evaluation.skills)
-
-
-def test_twenty_thousand_characters_grade_quickly() -> None:
-    text = ("I understand how frustrating this is, and I'm sorry we let you down. " * 300)[:MAX_TURN_CHARS]
-    grade_offline(transcript(("customer", PARCEL), ("trainee", "warm up")))
-    start = time.perf_counter()
-    grade_offline(transcript(("customer", PARCEL), ("trainee", text)))
-    assert time.perf_counter() - start < 2.0
 
 
 # ---------------------------------------------------------------- properties of the result
