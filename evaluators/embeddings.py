@@ -78,7 +78,8 @@ def similarity(a: Sequence[str], b: Sequence[str]) -> np.ndarray:
     """Cosine similarities, shape (len(a), len(b))."""
     if not a or not b:
         return np.zeros((len(a), len(b)), dtype=np.float32)
-    return encode(a) @ encode(b).T
+    scores: np.ndarray = encode(a) @ encode(b).T
+    return scores
 
 
 def tokenizer() -> Any:

@@ -69,9 +69,8 @@ def _partial_answer_model(keys: tuple[str, ...]) -> type[BaseModel]:
     skills = create_model(  # type: ignore[call-overload]
         "JudgedSkills", __config__=ConfigDict(extra="forbid"), **fields
     )
-    return create_model(  # type: ignore[no-any-return,call-overload]
-        "JudgeAnswer", __config__=ConfigDict(extra="forbid"), skills=(skills, ...)
-    )
+    answer: type[BaseModel] = create_model("JudgeAnswer", __config__=ConfigDict(extra="forbid"), skills=(skills, ...))
+    return answer
 
 
 def partial_answer_model(skills: Collection[Skill]) -> type[BaseModel]:

@@ -44,8 +44,8 @@ def textstat_offline() -> Any:
             from textstat.backend.utils import _get_cmudict
 
             # textstat looks the dictionary up through these two names; point both at ours.
-            _count_syllables.get_cmudict = _offline_cmudict  # type: ignore[assignment]
-            _get_cmudict.get_cmudict = _offline_cmudict  # type: ignore[assignment]
+            _count_syllables.get_cmudict = _offline_cmudict
+            _get_cmudict.get_cmudict = _offline_cmudict
             _count_syllables.count_syllables.cache_clear()
             _patched = True
     return textstat

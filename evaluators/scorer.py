@@ -37,7 +37,8 @@ class _Linear:
 
     def logits(self, x: np.ndarray) -> np.ndarray:
         z = (x - self.mean) / self.scale
-        return self.coef @ z + self.intercept
+        out: np.ndarray = self.coef @ z + self.intercept
+        return out
 
 
 @dataclass(frozen=True)

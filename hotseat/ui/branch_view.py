@@ -26,7 +26,7 @@ def mood_rows(comparison: PathComparison) -> list[dict[str, object]]:
     ]
 
 
-def _mood_chart(comparison: PathComparison) -> alt.Chart:
+def _mood_chart(comparison: PathComparison) -> alt.LayerChart:
     data = pd.DataFrame(mood_rows(comparison))
     lines = (
         alt.Chart(data)
@@ -41,7 +41,8 @@ def _mood_chart(comparison: PathComparison) -> alt.Chart:
     )
     split = pd.DataFrame([{"turn": comparison.shared_trainee_turns}])
     rule = alt.Chart(split).mark_rule(strokeDash=[2, 2], color="gray").encode(x="turn:Q")
-    return lines + rule
+    chart: alt.LayerChart = lines + rule
+    return chart
 
 
 def _path_column(path: PathSummary, title: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import altair as alt
+import pandas as pd
 import streamlit as st
 
 from evaluators.results import Evaluation
@@ -89,8 +90,8 @@ def _watch_judge(session: PracticeSession) -> None:
 def _skills_chart(debrief: Debrief) -> alt.Chart:
     data = [{"skill": _label(s.skill.value), "score": s.score, "level reached": s.anchor or ""} for s in debrief.skills]
     order = [_label(s.skill.value) for s in debrief.skills]
-    return (
-        alt.Chart(alt.Data(values=data))
+    chart: alt.Chart = (
+        alt.Chart(pd.DataFrame(data))
         .mark_bar()
         .encode(
             x=alt.X("score:Q", scale=alt.Scale(domain=[0, 5]), axis=alt.Axis(tickCount=5, title="score (1–5)")),
@@ -99,6 +100,7 @@ def _skills_chart(debrief: Debrief) -> alt.Chart:
         )
         .properties(height=220)
     )
+    return chart
 
 
 def _mood_chart(debrief: Debrief) -> alt.LayerChart | alt.FacetChart:
@@ -109,20 +111,20 @@ def _mood_chart(debrief: Debrief) -> alt.LayerChart | alt.FacetChart:
     x = alt.X("turn:Q", axis=alt.Axis(tickMinStep=1, title="your turn (0 = their opening)"))
     y = alt.Y("value:Q", scale=alt.Scale(domain=[0, 10]), title="0–10")
     colour = alt.Color("measure:N", scale=alt.Scale(domain=["anger", "trust"], range=["#e45756", "#4c78a8"]))
-    lines = alt.Chart(alt.Data(values=rows)).mark_line().encode(x=x, y=y, color=colour)
+    lines = alt.Chart(pd.DataFrame(rows)).mark_line().encode(x=x, y=y, color=colour)
     moved = [
         {"turn": p.turn, "value": p.anger, "change": f"{p.delta_anger:+.1f}", "note": p.note or ""}
         for p in debrief.moving_points()
     ]
     points = (
-        alt.Chart(alt.Data(values=moved))
+        alt.Chart(pd.DataFrame(moved, columns=["turn", "value", "change", "note"]))
         .mark_point(size=120, filled=True, color="#e45756")
         .encode(x=x, y=y, tooltip=["turn:Q", "change:N", "note:N"])
     )
     layers: list[alt.Chart] = [lines, points]
     if debrief.phases.switch_turn is not None:
         switch = [{"turn": debrief.phases.switch_turn, "label": "started solving"}]
-        rule = alt.Chart(alt.Data(values=switch)).mark_rule(strokeDash=[4, 3], color="#333")
+        rule = alt.Chart(pd.DataFrame(switch)).mark_rule(strokeDash=[4, 3], color="#333")
         layers.append(rule.encode(x="turn:Q", tooltip=["label:N"]))
     return alt.layer(*layers).properties(height=260)
 
