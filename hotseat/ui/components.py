@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 import streamlit as st
 
+from hotseat.errors import HotseatError
 from hotseat.practice.mood import MoodState
-from hotseat.practice.personas import Scenario
-from hotseat.practice.session import PracticeSession
+from hotseat.practice.personas import Difficulty, Persona, PersonaLibrary, Scenario
+from hotseat.practice.session import PracticeSession, Turn
 from hotseat.text import markdown_text
 
 
@@ -40,25 +43,75 @@ def scenario_brief(scenario: Scenario) -> None:
     st.markdown(f"**What happened:** {scenario.what_happened}")
 
 
+@dataclass(frozen=True)
+class CustomerPick:
+    """The customer, scenario and difficulty picked in a `customer_picker`."""
+
+    persona: Persona
+    scenario_id: str
+    difficulty: str
+
+
+def customer_picker(personas: PersonaLibrary, *, key: str, report_broken: bool = False) -> CustomerPick | None:
+    """Customer, scenario and difficulty selectors (widget keys `<key>_persona`, `_scenario`, `_difficulty`).
+
+    None when no persona file is usable (the folder's problem shown); `report_broken` also shows each broken file.
+    """
+    try:
+        usable, broken = personas.load_all()
+    except HotseatError as exc:  # the folder itself is missing
+        st.error(exc.user_message())
+        return None
+    if report_broken:
+        for problem in broken:  # one broken file is shown and left out; the others stay usable
+            st.error(problem.user_message(), icon="⚠️")
+    if not usable:
+        return None
+    by_id = {p.id: p for p in sorted(usable, key=lambda p: (p.loyalty_killer, p.id))}
+    titles = {p.id: f"{p.loyalty_killer}. {p.title}" for p in by_id.values()}
+    persona_id = st.selectbox("Customer", list(titles), format_func=titles.__getitem__, key=f"{key}_persona")
+    persona = by_id[persona_id or next(iter(by_id))]
+    scenarios = {s.id: f"{s.title} ({s.industry})" for s in persona.scenarios}
+    scenario_id = st.selectbox("Scenario", list(scenarios), format_func=scenarios.__getitem__, key=f"{key}_scenario")
+    difficulty = st.segmented_control(
+        "Difficulty", [d.value for d in Difficulty], default=Difficulty.UPSET.value, key=f"{key}_difficulty"
+    )
+    return CustomerPick(persona, scenario_id or persona.scenarios[0].id, difficulty or Difficulty.UPSET.value)
+
+
+@contextmanager
+def customer_message(customer_name: str) -> Iterator[None]:
+    """A chat message of the customer, under their name."""
+    with st.chat_message("assistant", avatar="😠"):
+        st.markdown(f"**{customer_name}**")
+        yield
+
+
+def chat_turn(
+    session: PracticeSession, turn: Turn, customer_name: str, *, on_retry: Callable[[int], None] | None = None
+) -> None:
+    """One turn as a chat message; a trainee's turn carries its mood note (and, with `on_retry`, a retry button)."""
+    if turn.role == "customer":
+        with customer_message(customer_name):
+            st.markdown(as_text(turn.text))
+        return
+    with st.chat_message("user"):
+        st.markdown(as_text(turn.text))
+        if turn.note:
+            st.caption(as_text(turn.note))  # it can quote the trainee
+        if on_retry is not None and st.button(
+            "↩ Try again from here", key=f"retry_from_{session.id}_{turn.index}", type="tertiary"
+        ):
+            on_retry(turn.index)
+
+
 def transcript(session: PracticeSession, customer_name: str, *, on_retry: Callable[[int], None] | None = None) -> None:
     """Render the conversation as chat messages; the trainee's turns carry the mood note.
 
     With `on_retry`, each trainee turn gets a "Try again from here" button calling it with the turn index.
     """
     for turn in session.turns:
-        if turn.role == "customer":
-            with st.chat_message("assistant", avatar="😠"):
-                st.markdown(f"**{customer_name}**")
-                st.markdown(as_text(turn.text))
-        else:
-            with st.chat_message("user"):
-                st.markdown(as_text(turn.text))
-                if turn.note:
-                    st.caption(as_text(turn.note))  # it can quote the trainee
-                if on_retry is not None and st.button(
-                    "↩ Try again from here", key=f"retry_from_{session.id}_{turn.index}", type="tertiary"
-                ):
-                    on_retry(turn.index)
+        chat_turn(session, turn, customer_name, on_retry=on_retry)
 
 
 def rendered_marker(session: PracticeSession) -> None:

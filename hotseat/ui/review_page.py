@@ -15,7 +15,8 @@ from hotseat.practice.session import PracticeSession
 from hotseat.services import Services
 from hotseat.ui import components
 from hotseat.ui.components import as_text
-from hotseat.ui.state import UiState, current_actor, flash, services, show_flash, ui_state
+from hotseat.ui.context import PageContext
+from hotseat.ui.state import UiState, flash
 
 SCORES: list[int] = [1, 2, 3, 4, 5]
 QUOTE_CHARS = 240
@@ -34,12 +35,10 @@ def _one_line(text: str, limit: int = QUOTE_CHARS) -> str:
     return as_text(flat if len(flat) <= limit else flat[: limit - 1] + "…")
 
 
-def render() -> None:
+def render(page: PageContext) -> None:
     """Render the queue, or the review screen of the session picked from it."""
-    svc = services()
-    state = ui_state()
-    actor = current_actor(svc)
-    show_flash()
+    page.open()
+    svc, state, actor = page.svc, page.state, page.actor
     if state.review_session_id:
         _review_screen(svc, state, actor, state.review_session_id)
     else:

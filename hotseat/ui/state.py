@@ -28,6 +28,11 @@ class UiState:
     review_session_id: str | None = None  # the session open on the review screen
     issued_passwords: list[tuple[str, str]] = field(default_factory=list)  # imported users' temporary passwords
 
+    def clear_messages(self) -> None:
+        """Forget the error, the refused text and the hint (a new path of practice starts clean)."""
+        self.error = self.refused_text = self.hint = None
+        self.hint_pending = False
+
 
 @st.cache_resource(show_spinner=False)
 def services() -> Services:
