@@ -117,9 +117,10 @@ def transcript(session: PracticeSession, customer_name: str, *, on_retry: Callab
 def rendered_marker(session: PracticeSession) -> None:
     """An empty, keyed container naming the turn count and status, last on the page.
 
-    Rendered only by a run that read the session back from the database and drew the whole page,
-    so a browser test (or any client) can wait for `.st-key-hs_rendered_<turns>_<status>` instead of
-    guessing from "the script is not running", which is also true in the gap before a rerun.
+    Rendered only at the end of a run that drew the whole page, after every turn it counts is stored
+    (the trainee's turn and the customer's reply of this run included) and drawn, so a browser test
+    (or any client) can wait for `.st-key-hs_rendered_<turns>_<status>` instead of guessing from
+    "the script is not running".
     """
     st.container(key=f"hs_rendered_{len(session.turns)}_{session.status}", height=1, border=False)
 

@@ -10,6 +10,7 @@ import streamlit as st
 from evaluators.results import Evaluation
 from hotseat.errors import HotseatError
 from hotseat.grading.background_judge import BackgroundJudge
+from hotseat.practice.personas import Persona, Scenario
 from hotseat.practice.session import PracticeSession
 from hotseat.providers.factory import build_judge_model
 from hotseat.review.debrief import (
@@ -211,13 +212,19 @@ def _downloads(session: PracticeSession, debrief: Debrief) -> None:
     )
 
 
-def render_debrief(svc: Services, session: PracticeSession) -> Debrief | None:
-    """Render the debrief of a session (grading it once, then reusing the stored grade)."""
-    try:
-        persona, scenario = svc.engine.persona_and_scenario(session)
-    except HotseatError as exc:  # e.g. its persona file was removed since
-        st.warning(f"No debrief for this session: {exc.user_message()}")
-        return None
+def render_debrief(
+    svc: Services, session: PracticeSession, *, persona: Persona | None = None, scenario: Scenario | None = None
+) -> Debrief | None:
+    """Render the debrief of a session (grading it once, then reusing the stored grade).
+
+    Pass the session's `persona` and `scenario` when the caller has them; else they are looked up.
+    """
+    if persona is None or scenario is None:
+        try:
+            persona, scenario = svc.engine.persona_and_scenario(session)
+        except HotseatError as exc:  # e.g. its persona file was removed since
+            st.warning(f"No debrief for this session: {exc.user_message()}")
+            return None
     evaluation, pending = _evaluation(svc, session, scenario.story())
     debrief = build_debrief(session, persona, scenario, evaluation, judge_pending=pending)
     _header(debrief)

@@ -1,4 +1,8 @@
-"""Practice page: pick a customer, talk, see their mood move."""
+"""Practice page: pick a customer, talk, see their mood move.
+
+A trainee's turn is one script run: the chat input's callback keeps the text, the run loads the
+session once, stores the turn, draws the page with it, streams the reply, and shows the ending.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +14,10 @@ from hotseat.practice.session import PracticeSession
 from hotseat.ui import components
 from hotseat.ui.context import PageContext
 from hotseat.ui.debrief_view import render_debrief
-from hotseat.ui.state import remember_session
+from hotseat.ui.state import UiState, remember_session
 from hotseat.ui.submit_box import submit_box
+
+CHAT_KEY = "chat"
 
 
 def render(page: PageContext) -> None:
@@ -72,13 +78,56 @@ def _welcome(page: PageContext) -> None:
             st.caption(persona.summary)
 
 
+def _keep_sent_text(state: UiState) -> None:
+    """The chat input's callback: keep the sent text for this run to store (runs before the page)."""
+    text = st.session_state.get(CHAT_KEY)
+    state.sent_text = text if isinstance(text, str) else None
+
+
+def _ask_reply_again(state: UiState) -> None:
+    """The "Get their reply" button's callback: this run fetches the missing reply."""
+    state.reply_requested = True
+
+
 def _conversation(page: PageContext, session: PracticeSession) -> None:
     svc, state = page.svc, page.state
     persona, scenario = svc.engine.persona_and_scenario(session)
+    reply_now = _take_turn(page, session) or state.reply_requested
+    state.reply_requested = False
+
     st.subheader(f"{scenario.customer.name} · {scenario.title}")
     with st.expander("Your brief", expanded=len(session.turns) <= 1):
         components.scenario_brief(scenario)
     components.mood_meter(session.mood)
+    after_reply = st.container()  # filled once this run's reply is in: its tokens, the ending it may bring
+    components.transcript(session, scenario.customer.name, on_retry=lambda index: _try_again(page, session, index))
+    if reply_now and session.awaiting_reply:
+        _stream_reply(page, session, scenario.customer.name)
+    with after_reply:
+        _usage_and_comparison(page, session)
+
+    if state.error:
+        st.error(state.error)
+    if session.awaiting_reply:
+        st.info("The customer has not answered your last message yet. Your message is saved.")
+        st.button("Get their reply", key="retry_reply", on_click=_ask_reply_again, args=(state,))
+    if session.ended:
+        components.ending_banner(session)
+        render_debrief(svc, session, persona=persona, scenario=scenario)
+        submit_box(svc, page.actor, session)
+        return
+    _coach(page, session, persona, scenario)
+    if state.refused_text:
+        st.text_area("Your message (not sent yet: edit it and send again)", state.refused_text, key="refused_text")
+    st.chat_input(
+        f"Say something to {scenario.customer.name.split()[0]}…",
+        key=CHAT_KEY,
+        on_submit=_keep_sent_text,
+        args=(state,),
+    )
+
+
+def _usage_and_comparison(page: PageContext, session: PracticeSession) -> None:
     if session.usage.prompt_tokens:
         u = session.usage
         st.caption(
@@ -87,40 +136,29 @@ def _conversation(page: PageContext, session: PracticeSession) -> None:
         )
     if session.parent_id:
         _comparison(page, session)
-    components.transcript(session, scenario.customer.name, on_retry=lambda index: _try_again(page, session, index))
 
-    if state.error:
-        st.error(state.error)
-    if session.awaiting_reply:
-        st.info("The customer has not answered your last message yet. Your message is saved.")
-        if st.button("Get their reply", key="retry_reply"):
-            _stream_reply(page, session, scenario.customer.name)
-            st.rerun()
-    if session.ended:
-        components.ending_banner(session)
-        render_debrief(svc, session)
-        submit_box(svc, page.actor, session)
-        return
-    _coach(page, session, persona, scenario)
-    if state.refused_text:
-        st.text_area("Your message (not sent yet: edit it and send again)", state.refused_text, key="refused_text")
 
-    text = st.chat_input(f"Say something to {scenario.customer.name.split()[0]}…", key="chat")
-    if text is None:
-        return
+def _take_turn(page: PageContext, session: PracticeSession) -> bool:
+    """Store the text sent from the chat input as the trainee's turn; True when the customer should answer now."""
+    state = page.state
+    text, state.sent_text = state.sent_text, None
+    if text is None or session.ended:
+        return False
     try:
-        svc.engine.submit(session, text, hint_used=state.hint_pending)
-    except HotseatError as exc:  # refused, or the database is unavailable: the text is kept either way
+        page.svc.engine.submit(session, text, hint_used=state.hint_pending)
+    except StorageError:
+        state.sent_text = text  # app.py keeps it on screen for the trainee to send again
+        raise
+    except HotseatError as exc:  # refused: the text is kept for editing
         state.refused_text = text if text.strip() else None
         state.error = exc.user_message()
-        st.rerun()
+        return False
     state.clear_messages()
-    components.chat_turn(session, session.turns[-1], scenario.customer.name)
-    _stream_reply(page, session, scenario.customer.name)
-    st.rerun()
+    return True
 
 
 def _stream_reply(page: PageContext, session: PracticeSession, name: str) -> None:
+    """Stream (or show) the customer's reply under the transcript; it is stored before the run goes on."""
     svc, state = page.svc, page.state
     with components.customer_message(name):
         try:
