@@ -12,6 +12,7 @@ from hotseat.errors import HotseatError
 from hotseat.grading.background_judge import BackgroundJudge
 from hotseat.practice.personas import Persona, Scenario
 from hotseat.practice.session import PracticeSession
+from hotseat.providers.base import ChatModel
 from hotseat.providers.factory import build_judge_model
 from hotseat.review.debrief import (
     Debrief,
@@ -71,13 +72,12 @@ def _evaluation(svc: Services, session: PracticeSession, facts: list[str]) -> tu
             note = f"LLM judge gave no grade ({reason}); graded by the offline evaluator instead."
             return shown.model_copy(update={"fallback_reason": note}), False
         return shown, True
-    except (HotseatError, ImportError) as exc:
-        reason = exc.user_message() if isinstance(exc, HotseatError) else "the evaluator is not installed"
-        st.warning(f"No scorecard for this session: {reason}")
+    except HotseatError as exc:
+        st.warning(f"No scorecard for this session: {exc.user_message()}")
         return None, False
 
 
-def _judge(svc: Services, session: PracticeSession, judge_model: Any, facts: list[str]) -> None:
+def _judge(svc: Services, session: PracticeSession, judge_model: ChatModel | None, facts: list[str]) -> None:
     judge_into_store(svc.store, session, judge_model, facts=facts, budget_s=svc.settings.judge_budget_s)
 
 
