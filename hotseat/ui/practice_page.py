@@ -25,6 +25,7 @@ def render(page: PageContext) -> None:
     session = _current_session(page)
     _sidebar(page, session)
     if session is None:
+        page.state.sent_text, page.state.reply_requested = None, False  # nothing they could be for
         _welcome(page)
         return
     _conversation(page, session)
@@ -160,18 +161,19 @@ def _take_turn(page: PageContext, session: PracticeSession) -> bool:
 def _stream_reply(page: PageContext, session: PracticeSession, name: str) -> None:
     """Stream (or show) the customer's reply under the transcript; it is stored before the run goes on."""
     svc, state = page.svc, page.state
-    with components.customer_message(name):
-        try:
-            if svc.engine.customer.streams:
+    try:
+        if svc.engine.customer.streams:
+            with components.customer_message(name):
                 shown, text = st.empty(), ""
                 for chunk in svc.engine.respond(session):  # streamed as text, like the stored reply
                     text += chunk
                     shown.markdown(components.as_text(text))
-            else:
-                st.markdown(components.as_text(svc.engine.reply_text(session)))
-            state.error = None
-        except ProviderError as exc:
-            state.error = exc.user_message()
+        else:
+            svc.engine.reply_text(session)
+            components.chat_turn(session, session.turns[-1], name)
+        state.error = None
+    except ProviderError as exc:
+        state.error = exc.user_message()
 
 
 def _coach(page: PageContext, session: PracticeSession, persona: Persona, scenario: Scenario) -> None:
