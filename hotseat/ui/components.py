@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from hotseat.errors import HotseatError
+from hotseat.practice.engine import PracticeEngine
 from hotseat.practice.mood import MoodState
 from hotseat.practice.personas import Difficulty, Persona, PersonaLibrary, Scenario
 from hotseat.practice.session import PracticeSession, Turn
@@ -41,6 +42,15 @@ def scenario_brief(scenario: Scenario) -> None:
     st.caption(scenario.customer.background)
     st.markdown(f"**You are:** {scenario.trainee_role} at {scenario.company}.")
     st.markdown(f"**What happened:** {scenario.what_happened}")
+
+
+def customer_and_title(engine: PracticeEngine, session: PracticeSession) -> tuple[str, str]:
+    """The customer's name and the scenario's title ("Customer" and the scenario id when the persona file is gone)."""
+    try:
+        _, scenario = engine.persona_and_scenario(session)
+    except HotseatError:  # a persona file removed since: the session is still listed and shown
+        return "Customer", session.scenario_id
+    return scenario.customer.name, scenario.title
 
 
 @dataclass(frozen=True)

@@ -19,12 +19,7 @@ def render(page: PageContext) -> None:
         st.info("No sessions yet. Start one on the Practice page.")
         return
     for session in sessions:
-        try:
-            _, scenario = svc.engine.persona_and_scenario(session)
-        except Exception:  # a persona file was removed since: still list the session
-            name, title = "Customer", session.scenario_id
-        else:
-            name, title = scenario.customer.name, scenario.title
+        name, title = components.customer_and_title(svc.engine, session)
         label = (
             f"{session.created_at:%Y-%m-%d %H:%M} · {title} · {session.difficulty.value} · "
             f"{len(session.trainee_turns())} turns · {session.status.replace('_', ' ')}"

@@ -76,7 +76,7 @@ def _review_screen(svc: Services, state: UiState, actor: Actor, session_id: str)
     except HotseatError as exc:
         st.error(exc.user_message())
         return
-    name, title = _customer(svc, sheet.session)
+    name, title = components.customer_and_title(svc.engine, sheet.session)
     st.title(f"Review: {as_text(title)}")
     graded_by = sheet.evaluation.evaluator
     st.caption(f"Session {session_id} · graded by {as_text(graded_by)} · reviews so far: {len(sheet.reviews)}")
@@ -93,14 +93,6 @@ def _review_screen(svc: Services, state: UiState, actor: Actor, session_id: str)
         st.info("You reviewed this session. A review is kept as it was written.")
         return
     _review_form(svc, state, actor, sheet)
-
-
-def _customer(svc: Services, session: PracticeSession) -> tuple[str, str]:
-    try:
-        _, scenario = svc.engine.persona_and_scenario(session)
-    except HotseatError:  # a persona file removed since: still review the transcript
-        return "Customer", session.scenario_id
-    return scenario.customer.name, scenario.title
 
 
 def _evaluator(evaluation: Evaluation) -> None:
