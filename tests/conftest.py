@@ -46,10 +46,8 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
         if hotseat_setting or name.startswith("OPENAI_") or name == "DATABASE_URL":
             monkeypatch.delenv(name)
     monkeypatch.setenv("HOTSEAT_DATA_DIR", str(tmp_path / "hotseat-data"))
-    try:
-        from hotseat.settings import Settings
-    except ImportError:
-        return
+    from hotseat.settings import Settings
+
     monkeypatch.setitem(Settings.model_config, "env_file", None)
 
 

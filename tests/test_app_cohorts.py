@@ -22,7 +22,7 @@ from hotseat.org.reviews import review_queue, reviews_of, submit_for_review
 from hotseat.practice.session import PracticeSession
 from hotseat.services import Services
 from hotseat.ui.components import as_text
-from hotseat.ui.navigation import menu_keys
+from hotseat.ui.routes import menu_keys
 
 APP = str(PROJECT_ROOT / "app.py")
 PERSONA = "transaction-not-relationship"  # the default customer; its "good" script wins them back

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-import types
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +10,7 @@ from helpers_engine import make_engine
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
-from evaluators.results import Evaluation, SkillScore, TurnGrade
+from evaluators.results import Evaluation, SkillScore
 from evaluators.skills import Flag, Skill
 from evaluators.transcript import Transcript
 from hotseat.errors import EvaluationError, ProviderError
@@ -39,24 +37,6 @@ BAD = [
     "I'm sorry you feel that way, but the policy is the policy.",
     "Did you actually read the terms before buying?",
 ]
-
-
-@pytest.fixture(autouse=True)
-def offline_stand_in(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A stand-in for the offline evaluator until it lands (the real one wins)."""
-    try:
-        import evaluators.offline  # noqa: F401
-    except ImportError:
-
-        def grade_offline(transcript: Transcript, *, facts: Any = ()) -> Evaluation:
-            first = transcript.trainee_turns()[0][1] if transcript.trainee_turns() else ""
-            skills = [SkillScore(skill=s, reasoning="stand-in", score=2, evidence=[first]) for s in Skill]
-            turns = [TurnGrade(index=i) for i, _ in transcript.trainee_turns()]
-            return Evaluation(evaluator="offline", skills=skills, turns=turns)
-
-        stub = types.ModuleType("evaluators.offline")
-        stub.grade_offline = grade_offline  # type: ignore[attr-defined]
-        monkeypatch.setitem(sys.modules, "evaluators.offline", stub)
 
 
 def play(engine: PracticeEngine, script: list[str], *, hints: bool = False) -> PracticeSession:
@@ -227,13 +207,7 @@ def test_hints_never_reach_the_grader(tmp_path: Path, monkeypatch: pytest.Monkey
     assert debrief_of(engine, session).assisted
 
 
-def test_a_failing_llm_judge_falls_back_and_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    try:
-        import evaluators.rubric  # noqa: F401
-    except ImportError:
-        stub = types.ModuleType("evaluators.rubric")
-        stub.load_rubrics = lambda: {s: f"RUBRIC-{s.value}" for s in Skill}  # type: ignore[attr-defined]
-        monkeypatch.setitem(sys.modules, "evaluators.rubric", stub)
+def test_a_failing_llm_judge_falls_back_and_says_so(tmp_path: Path) -> None:
     engine = make_engine(tmp_path)
     session = play(engine, BAD)
     judge = FakeChatModel(name="judge").enqueue(*[ProviderError("The judge is down.")] * 5)
@@ -289,9 +263,7 @@ def test_a_broken_rubric_file_shows_no_anchors(monkeypatch: pytest.MonkeyPatch) 
     def broken() -> dict[Skill, Any]:
         raise EvaluationError("Rubric file empathy.yaml is not valid YAML.")
 
-    stub = types.ModuleType("evaluators.rubric")
-    stub.load_rubrics = broken  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "evaluators.rubric", stub)
+    monkeypatch.setattr("evaluators.rubric.load_rubrics", broken)
     assert load_rubric_anchors() == {}
 
 

@@ -140,8 +140,9 @@ def test_build_progress_accepts_sessions_in_memory(tmp_path: Path) -> None:
 
 def _progress_page() -> None:
     from hotseat.ui import progress_page
+    from hotseat.ui.context import page_context
 
-    progress_page.render()
+    progress_page.render(page_context())
 
 
 @pytest.fixture

@@ -15,10 +15,10 @@ from hotseat.org.assignments import MAX_ATTEMPTS_COUNTED, create_assignment, lis
 from hotseat.org.cohorts import Cohort, add_grader, cohort_members, create_cohort, list_cohorts
 from hotseat.org.csv_io import IMPORT_COLUMNS, export_progress_csv, export_sessions_csv, import_users_csv
 from hotseat.org.dashboard import CohortDashboard, cohort_dashboard
-from hotseat.practice.personas import Difficulty
 from hotseat.services import Services
-from hotseat.ui.components import as_text
-from hotseat.ui.state import current_actor, flash, services, show_flash, ui_state
+from hotseat.ui.components import as_text, customer_picker
+from hotseat.ui.context import PageContext
+from hotseat.ui.state import flash
 
 TABS = ("Graders and trainees", "Assignments", "Dashboard")
 
@@ -27,22 +27,18 @@ def _skill(skill: Skill) -> str:
     return skill.value.replace("_", " ")
 
 
-def render() -> None:
+def render(page: PageContext) -> None:
     """Render the admin's cohort management page."""
-    svc = services()
-    actor = current_actor(svc)
-    st.title("Cohorts")
-    show_flash()
-    if actor.role != Role.ADMIN:
-        st.info("Only an admin manages cohorts.")
+    if not page.open("Cohorts", roles=(Role.ADMIN,), refusal="Only an admin manages cohorts."):
         return
+    svc, actor = page.svc, page.actor
     _create_cohort(svc, actor)
     try:
         cohorts = list_cohorts(svc.store, actor)
     except HotseatError as exc:
         st.error(exc.user_message())
         return
-    _import_users(svc, actor, cohorts)
+    _import_users(page, cohorts)
     _sign_ins(svc, actor)
     if not cohorts:
         st.info("No cohorts yet: create the first one above.")
@@ -137,19 +133,9 @@ def _assignments(svc: Services, actor: Actor, cohort: Cohort) -> None:
         ]
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     st.markdown("**New assignment**")
-    try:
-        personas = sorted(svc.personas.load_all()[0], key=lambda p: (p.loyalty_killer, p.id))
-    except HotseatError as exc:
-        st.error(exc.user_message())
+    pick = customer_picker(svc.personas, key="as")
+    if pick is None:
         return
-    titles = {p.id: f"{p.loyalty_killer}. {p.title}" for p in personas}
-    persona_id = st.selectbox("Customer", list(titles), format_func=titles.__getitem__, key="as_persona")
-    persona = svc.personas.get(persona_id or personas[0].id)
-    scenarios = {s.id: f"{s.title} ({s.industry})" for s in persona.scenarios}
-    scenario_id = st.selectbox("Scenario", list(scenarios), format_func=scenarios.__getitem__, key="as_scenario")
-    difficulty = st.segmented_control(
-        "Difficulty", [d.value for d in Difficulty], default=Difficulty.UPSET.value, key="as_difficulty"
-    )
     left, right = st.columns(2)
     has_due = left.checkbox("Has a due date", value=True, key="as_has_due")
     due: date | None = right.date_input(
@@ -168,9 +154,9 @@ def _assignments(svc: Services, actor: Actor, cohort: Cohort) -> None:
                 actor,
                 cohort.id,
                 personas=svc.personas,
-                persona_id=persona.id,
-                scenario_id=scenario_id,
-                difficulty=difficulty or Difficulty.UPSET.value,
+                persona_id=pick.persona.id,
+                scenario_id=pick.scenario_id,
+                difficulty=pick.difficulty,
                 due=due if has_due else None,
                 attempts_counted=int(attempts),
                 title=title,
@@ -322,8 +308,8 @@ def _sign_ins(svc: Services, actor: Actor) -> None:
             st.caption("No sign-ins yet.")
 
 
-def _import_users(svc: Services, actor: Actor, cohorts: list[Cohort]) -> None:
-    state = ui_state()
+def _import_users(page: PageContext, cohorts: list[Cohort]) -> None:
+    svc, actor, state = page.svc, page.actor, page.state
     with st.expander("Import users from CSV", expanded=bool(state.issued_passwords)):
         st.caption(
             f"Columns: {', '.join(IMPORT_COLUMNS)}. Role is trainee, grader or admin (default trainee); "

@@ -9,7 +9,7 @@ from hotseat.errors import HotseatError
 from hotseat.org.calibration import CalibrationReport, SkillCalibration, calibration_report
 from hotseat.org.cohorts import list_cohorts
 from hotseat.ui.components import as_text
-from hotseat.ui.state import current_actor, services
+from hotseat.ui.context import PageContext
 
 WORST_SHOWN = 3
 
@@ -22,11 +22,10 @@ def _fmt(value: float | None, pattern: str = "{:.2f}") -> str:
     return "—" if value is None else pattern.format(value)
 
 
-def render() -> None:
+def render(page: PageContext) -> None:
     """Render the calibration report for a cohort, or every cohort the user grades."""
-    svc = services()
-    actor = current_actor(svc)
-    st.title("Calibration")
+    page.open("Calibration")
+    svc, actor = page.svc, page.actor
     st.caption(
         "Agreement is Cohen's kappa with quadratic weights on the 1–5 scale: 1 is perfect agreement, "
         "0 is what chance gives. A positive mean adjustment means graders score higher than the evaluator."

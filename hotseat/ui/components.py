@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 import streamlit as st
 
+from hotseat.errors import HotseatError
+from hotseat.practice.engine import PracticeEngine
 from hotseat.practice.mood import MoodState
-from hotseat.practice.personas import Scenario
-from hotseat.practice.session import PracticeSession
+from hotseat.practice.personas import Difficulty, Persona, PersonaLibrary, Scenario
+from hotseat.practice.session import PracticeSession, Turn
 from hotseat.text import markdown_text
 
 
@@ -40,33 +44,93 @@ def scenario_brief(scenario: Scenario) -> None:
     st.markdown(f"**What happened:** {scenario.what_happened}")
 
 
+def customer_and_title(engine: PracticeEngine, session: PracticeSession) -> tuple[str, str]:
+    """The customer's name and the scenario's title ("Customer" and the scenario id when the persona file is gone)."""
+    try:
+        _, scenario = engine.persona_and_scenario(session)
+    except HotseatError:  # a persona file removed since: the session is still listed and shown
+        return "Customer", session.scenario_id
+    return scenario.customer.name, scenario.title
+
+
+@dataclass(frozen=True)
+class CustomerPick:
+    """The customer, scenario and difficulty picked in a `customer_picker`."""
+
+    persona: Persona
+    scenario_id: str
+    difficulty: str
+
+
+def customer_picker(personas: PersonaLibrary, *, key: str, report_broken: bool = False) -> CustomerPick | None:
+    """Customer, scenario and difficulty selectors (widget keys `<key>_persona`, `_scenario`, `_difficulty`).
+
+    None when no persona file is usable (the folder's problem shown); `report_broken` also shows each broken file.
+    """
+    try:
+        usable, broken = personas.load_all()
+    except HotseatError as exc:  # the folder itself is missing
+        st.error(exc.user_message())
+        return None
+    if report_broken:
+        for problem in broken:  # one broken file is shown and left out; the others stay usable
+            st.error(problem.user_message(), icon="⚠️")
+    if not usable:
+        return None
+    by_id = {p.id: p for p in sorted(usable, key=lambda p: (p.loyalty_killer, p.id))}
+    titles = {p.id: f"{p.loyalty_killer}. {p.title}" for p in by_id.values()}
+    persona_id = st.selectbox("Customer", list(titles), format_func=titles.__getitem__, key=f"{key}_persona")
+    persona = by_id[persona_id or next(iter(by_id))]
+    scenarios = {s.id: f"{s.title} ({s.industry})" for s in persona.scenarios}
+    scenario_id = st.selectbox("Scenario", list(scenarios), format_func=scenarios.__getitem__, key=f"{key}_scenario")
+    difficulty = st.segmented_control(
+        "Difficulty", [d.value for d in Difficulty], default=Difficulty.UPSET.value, key=f"{key}_difficulty"
+    )
+    return CustomerPick(persona, scenario_id or persona.scenarios[0].id, difficulty or Difficulty.UPSET.value)
+
+
+@contextmanager
+def customer_message(customer_name: str) -> Iterator[None]:
+    """A chat message of the customer, under their name."""
+    with st.chat_message("assistant", avatar="😠"):
+        st.markdown(f"**{customer_name}**")
+        yield
+
+
+def chat_turn(
+    session: PracticeSession, turn: Turn, customer_name: str, *, on_retry: Callable[[int], None] | None = None
+) -> None:
+    """One turn as a chat message; a trainee's turn carries its mood note (and, with `on_retry`, a retry button)."""
+    if turn.role == "customer":
+        with customer_message(customer_name):
+            st.markdown(as_text(turn.text))
+        return
+    with st.chat_message("user"):
+        st.markdown(as_text(turn.text))
+        if turn.note:
+            st.caption(as_text(turn.note))  # it can quote the trainee
+        if on_retry is not None and st.button(
+            "↩ Try again from here", key=f"retry_from_{session.id}_{turn.index}", type="tertiary"
+        ):
+            on_retry(turn.index)
+
+
 def transcript(session: PracticeSession, customer_name: str, *, on_retry: Callable[[int], None] | None = None) -> None:
     """Render the conversation as chat messages; the trainee's turns carry the mood note.
 
     With `on_retry`, each trainee turn gets a "Try again from here" button calling it with the turn index.
     """
     for turn in session.turns:
-        if turn.role == "customer":
-            with st.chat_message("assistant", avatar="😠"):
-                st.markdown(f"**{customer_name}**")
-                st.markdown(as_text(turn.text))
-        else:
-            with st.chat_message("user"):
-                st.markdown(as_text(turn.text))
-                if turn.note:
-                    st.caption(as_text(turn.note))  # it can quote the trainee
-                if on_retry is not None and st.button(
-                    "↩ Try again from here", key=f"retry_from_{session.id}_{turn.index}", type="tertiary"
-                ):
-                    on_retry(turn.index)
+        chat_turn(session, turn, customer_name, on_retry=on_retry)
 
 
 def rendered_marker(session: PracticeSession) -> None:
     """An empty, keyed container naming the turn count and status, last on the page.
 
-    Rendered only by a run that read the session back from the database and drew the whole page,
-    so a browser test (or any client) can wait for `.st-key-hs_rendered_<turns>_<status>` instead of
-    guessing from "the script is not running", which is also true in the gap before a rerun.
+    Rendered only at the end of a run that drew the whole page, after every turn it counts is stored
+    (the trainee's turn and the customer's reply of this run included) and drawn, so a browser test
+    (or any client) can wait for `.st-key-hs_rendered_<turns>_<status>` instead of guessing from
+    "the script is not running".
     """
     st.container(key=f"hs_rendered_{len(session.turns)}_{session.status}", height=1, border=False)
 

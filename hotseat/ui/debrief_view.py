@@ -11,7 +11,9 @@ import streamlit as st
 from evaluators.results import Evaluation
 from hotseat.errors import HotseatError
 from hotseat.grading.background_judge import BackgroundJudge
+from hotseat.practice.personas import Persona, Scenario
 from hotseat.practice.session import PracticeSession
+from hotseat.providers.base import ChatModel
 from hotseat.providers.factory import build_judge_model
 from hotseat.review.debrief import Debrief, build_debrief
 from hotseat.review.export import session_to_json, session_to_markdown
@@ -64,13 +66,12 @@ def _evaluation(svc: Services, session: PracticeSession, facts: list[str]) -> tu
             note = f"LLM judge gave no grade ({reason}); graded by the offline evaluator instead."
             return shown.model_copy(update={"fallback_reason": note}), False
         return shown, True
-    except (HotseatError, ImportError) as exc:
-        reason = exc.user_message() if isinstance(exc, HotseatError) else "the evaluator is not installed"
-        st.warning(f"No scorecard for this session: {reason}")
+    except HotseatError as exc:
+        st.warning(f"No scorecard for this session: {exc.user_message()}")
         return None, False
 
 
-def _judge(svc: Services, session: PracticeSession, judge_model: Any, facts: list[str]) -> None:
+def _judge(svc: Services, session: PracticeSession, judge_model: ChatModel | None, facts: list[str]) -> None:
     judge_into_store(svc.store, session, judge_model, facts=facts, budget_s=svc.settings.judge_budget_s)
 
 
@@ -206,13 +207,19 @@ def _downloads(session: PracticeSession, debrief: Debrief) -> None:
     )
 
 
-def render_debrief(svc: Services, session: PracticeSession) -> Debrief | None:
-    """Render the debrief of a session (grading it once, then reusing the stored grade)."""
-    try:
-        persona, scenario = svc.engine.persona_and_scenario(session)
-    except HotseatError as exc:  # e.g. its persona file was removed since
-        st.warning(f"No debrief for this session: {exc.user_message()}")
-        return None
+def render_debrief(
+    svc: Services, session: PracticeSession, *, persona: Persona | None = None, scenario: Scenario | None = None
+) -> Debrief | None:
+    """Render the debrief of a session (grading it once, then reusing the stored grade).
+
+    Pass the session's `persona` and `scenario` when the caller has them; else they are looked up.
+    """
+    if persona is None or scenario is None:
+        try:
+            persona, scenario = svc.engine.persona_and_scenario(session)
+        except HotseatError as exc:  # e.g. its persona file was removed since
+            st.warning(f"No debrief for this session: {exc.user_message()}")
+            return None
     evaluation, pending = _evaluation(svc, session, scenario.story())
     debrief = build_debrief(session, persona, scenario, evaluation, judge_pending=pending)
     _header(debrief)

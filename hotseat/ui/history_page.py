@@ -5,25 +5,21 @@ from __future__ import annotations
 import streamlit as st
 
 from hotseat.review.export import session_to_json, session_to_markdown
-from hotseat.ui import components, navigation
-from hotseat.ui.state import current_actor, remember_session, services, ui_state
+from hotseat.ui import components
+from hotseat.ui.context import PageContext
+from hotseat.ui.state import remember_session
 
 
-def render() -> None:
+def render(page: PageContext) -> None:
     """Render the history page."""
-    svc = services()
-    st.title("My sessions")
-    sessions = svc.store.list_sessions(user_id=current_actor(svc).id)
+    page.open("My sessions")
+    svc = page.svc
+    sessions = svc.store.list_sessions(user_id=page.actor.id)
     if not sessions:
         st.info("No sessions yet. Start one on the Practice page.")
         return
     for session in sessions:
-        try:
-            _, scenario = svc.engine.persona_and_scenario(session)
-        except Exception:  # a persona file was removed since: still list the session
-            name, title = "Customer", session.scenario_id
-        else:
-            name, title = scenario.customer.name, scenario.title
+        name, title = components.customer_and_title(svc.engine, session)
         label = (
             f"{session.created_at:%Y-%m-%d %H:%M} · {title} · {session.difficulty.value} · "
             f"{len(session.trainee_turns())} turns · {session.status.replace('_', ' ')}"
@@ -40,5 +36,5 @@ def render() -> None:
                 key=f"m{session.id}",
             )
             if not session.ended and right.button("Resume", key=f"r{session.id}"):
-                remember_session(ui_state(), session.id)
-                st.switch_page(navigation.pages()["practice"])
+                remember_session(page.state, session.id)
+                page.switch_to("practice")

@@ -1,66 +1,48 @@
-"""The app's pages, built once so pages can link to each other; the menu depends on who is signed in."""
+"""The app's pages for this run's user: the one module that imports the page modules."""
 
 from __future__ import annotations
 
-from functools import cache
+from collections.abc import Callable
+from functools import partial
 
 import streamlit as st
 
-from hotseat.org.accounts import Actor, Role
+from hotseat.ui import (
+    admin_page,
+    calibration_page,
+    cohorts_page,
+    history_page,
+    practice_page,
+    progress_page,
+    review_page,
+    signin_page,
+)
+from hotseat.ui.context import PageContext
+from hotseat.ui.routes import DEFAULT, ROUTES, menu_keys
 
-EVERYONE = ("practice", "history", "progress")
-BY_ROLE: dict[Role, tuple[str, ...]] = {
-    Role.TRAINEE: ("cohorts",),
-    Role.GRADER: ("review", "calibration"),
-    Role.ADMIN: ("admin", "review", "calibration"),
+RENDERERS: dict[str, Callable[[PageContext], None]] = {
+    "practice": practice_page.render,
+    "history": history_page.render,
+    "progress": progress_page.render,
+    "cohorts": cohorts_page.render,
+    "review": review_page.render,
+    "calibration": calibration_page.render,
+    "admin": admin_page.render,
+    "signin": signin_page.render,
+    "signout": signin_page.render,
 }
-LANDING: dict[Role, str] = {Role.TRAINEE: "cohorts", Role.GRADER: "review", Role.ADMIN: "admin"}
 
 
-@cache
-def all_pages() -> dict[str, st.Page]:
-    """Page key -> Streamlit page, every page of the app."""
-    from hotseat.ui import (
-        admin_page,
-        calibration_page,
-        cohorts_page,
-        history_page,
-        practice_page,
-        progress_page,
-        review_page,
-        signin_page,
-    )
-
-    return {
-        "practice": st.Page(practice_page.render, title="Practice", icon="🔥", url_path="practice", default=True),
-        "history": st.Page(history_page.render, title="My sessions", icon="🗂️", url_path="history"),
-        "progress": st.Page(progress_page.render, title="My progress", icon="📈", url_path="progress"),
-        "cohorts": st.Page(cohorts_page.render, title="My cohorts", icon="🎓", url_path="cohorts"),
-        "review": st.Page(review_page.render, title="Review queue", icon="📝", url_path="review"),
-        "calibration": st.Page(calibration_page.render, title="Calibration", icon="⚖️", url_path="calibration"),
-        "admin": st.Page(admin_page.render, title="Cohorts", icon="🏫", url_path="admin"),
-        "signin": st.Page(signin_page.render, title="Sign in", icon="🔑", url_path="account"),
-        "signout": st.Page(signin_page.render, title="Sign out", icon="🚪", url_path="account"),
+def pages(page: PageContext) -> list[st.Page]:
+    """The pages this run's user may open, in menu order, each rendering with `page`; they become its links."""
+    page.links = {
+        key: st.Page(
+            partial(RENDERERS[key], page),
+            title=ROUTES[key].title,
+            icon=ROUTES[key].icon,
+            url_path=ROUTES[key].url_path,
+            default=key == DEFAULT,
+        )
+        for key in menu_keys(page.actor)
     }
-
-
-def menu_keys(actor: Actor) -> list[str]:
-    """The keys of the pages this user may open, in menu order."""
-    if actor.is_local:
-        return [*EVERYONE, "signin"]
-    return [*EVERYONE, *BY_ROLE.get(actor.role, ()), "signout"]
-
-
-def landing_key(actor: Actor) -> str:
-    """The page a user starts on after signing in."""
-    return "practice" if actor.is_local else LANDING.get(actor.role, "practice")
-
-
-def pages(actor: Actor | None = None) -> dict[str, st.Page]:
-    """Page key -> Streamlit page, in menu order, for `actor` (default: the user of this browser tab)."""
-    if actor is None:
-        from hotseat.ui.state import current_actor, services
-
-        actor = current_actor(services())
-    every = all_pages()
-    return {key: every[key] for key in menu_keys(actor)}
+    return list(page.links.values())

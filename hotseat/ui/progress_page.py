@@ -10,15 +10,15 @@ from hotseat.errors import HotseatError
 from hotseat.review.progress import SKILL_LABELS, Progress, load_progress, skill_rows
 from hotseat.services import Services
 from hotseat.ui.components import as_text
-from hotseat.ui.state import current_actor, services
+from hotseat.ui.context import PageContext
 
 
-def render() -> None:
+def render(page: PageContext) -> None:
     """Render the progress page."""
-    svc = services()
-    st.title("My progress")
+    page.open("My progress")
+    svc = page.svc
     try:
-        progress = load_progress(svc.store, current_actor(svc).id)
+        progress = load_progress(svc.store, page.actor.id)
     except HotseatError as exc:
         st.error(exc.user_message())
         return

@@ -15,7 +15,8 @@ from hotseat.practice.session import PracticeSession
 from hotseat.services import Services
 from hotseat.ui import components
 from hotseat.ui.components import as_text
-from hotseat.ui.state import UiState, current_actor, flash, services, show_flash, ui_state
+from hotseat.ui.context import PageContext
+from hotseat.ui.state import UiState, flash
 
 SCORES: list[int] = [1, 2, 3, 4, 5]
 QUOTE_CHARS = 240
@@ -34,12 +35,10 @@ def _one_line(text: str, limit: int = QUOTE_CHARS) -> str:
     return as_text(flat if len(flat) <= limit else flat[: limit - 1] + "…")
 
 
-def render() -> None:
+def render(page: PageContext) -> None:
     """Render the queue, or the review screen of the session picked from it."""
-    svc = services()
-    state = ui_state()
-    actor = current_actor(svc)
-    show_flash()
+    page.open()
+    svc, state, actor = page.svc, page.state, page.actor
     if state.review_session_id:
         _review_screen(svc, state, actor, state.review_session_id)
     else:
@@ -77,7 +76,7 @@ def _review_screen(svc: Services, state: UiState, actor: Actor, session_id: str)
     except HotseatError as exc:
         st.error(exc.user_message())
         return
-    name, title = _customer(svc, sheet.session)
+    name, title = components.customer_and_title(svc.engine, sheet.session)
     st.title(f"Review: {as_text(title)}")
     graded_by = sheet.evaluation.evaluator
     st.caption(f"Session {session_id} · graded by {as_text(graded_by)} · reviews so far: {len(sheet.reviews)}")
@@ -94,14 +93,6 @@ def _review_screen(svc: Services, state: UiState, actor: Actor, session_id: str)
         st.info("You reviewed this session. A review is kept as it was written.")
         return
     _review_form(svc, state, actor, sheet)
-
-
-def _customer(svc: Services, session: PracticeSession) -> tuple[str, str]:
-    try:
-        _, scenario = svc.engine.persona_and_scenario(session)
-    except HotseatError:  # a persona file removed since: still review the transcript
-        return "Customer", session.scenario_id
-    return scenario.customer.name, scenario.title
 
 
 def _evaluator(evaluation: Evaluation) -> None:

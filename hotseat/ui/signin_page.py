@@ -5,34 +5,23 @@ from __future__ import annotations
 import streamlit as st
 
 from hotseat.errors import HotseatError
-from hotseat.org.accounts import Actor, authenticate
-from hotseat.services import Services
-from hotseat.ui import navigation
+from hotseat.org.accounts import authenticate
 from hotseat.ui.components import as_text
-from hotseat.ui.state import (
-    UiState,
-    client_address,
-    current_actor,
-    services,
-    sign_in,
-    sign_out,
-    sso_providers,
-    ui_state,
-)
+from hotseat.ui.context import PageContext
+from hotseat.ui.routes import DEFAULT, landing_key
+from hotseat.ui.state import client_address, sign_in, sign_out, sso_providers
 
 
-def render() -> None:
+def render(page: PageContext) -> None:
     """Render the sign-in form, or who is signed in with a sign-out button."""
-    svc = services()
-    state = ui_state()
-    actor = current_actor(svc)
-    if actor.is_local:
-        _sign_in_form(svc, state)
+    if page.actor.is_local:
+        _sign_in_form(page)
     else:
-        _signed_in(state, actor)
+        _signed_in(page)
 
 
-def _sign_in_form(svc: Services, state: UiState) -> None:
+def _sign_in_form(page: PageContext) -> None:
+    svc, state = page.svc, page.state
     st.title("Sign in")
     st.caption("Practising on your own needs no account. Sign in to join a cohort, review, or run cohorts.")
     with st.form("sign_in", clear_on_submit=True):
@@ -56,12 +45,13 @@ def _sign_in_form(svc: Services, state: UiState) -> None:
                 st.login(provider)
 
 
-def _signed_in(state: UiState, actor: Actor) -> None:
+def _signed_in(page: PageContext) -> None:
+    state, actor = page.state, page.actor
     if state.just_signed_in:
         state.just_signed_in = False
-        landing = navigation.landing_key(actor)
-        if landing != "practice":
-            st.switch_page(navigation.pages(actor)[landing])
+        landing = landing_key(actor)
+        if landing != DEFAULT:
+            page.switch_to(landing)
     st.title("Account")
     name = as_text(f"{actor.display_name} ({actor.username})" if actor.display_name else actor.username)
     st.markdown(f"Signed in as **{name}** · {actor.role.value}")

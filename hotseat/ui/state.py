@@ -22,11 +22,18 @@ class UiState:
     error: str | None = None  # the last error to show
     hint: str | None = None  # the coach's last hint
     hint_pending: bool = False  # the next submitted turn used a hint
+    sent_text: str | None = None  # sent from the chat input, for this run to store as the trainee's turn
+    reply_requested: bool = False  # this run fetches the customer's missing reply
     flash: list[str] = field(default_factory=list)  # one-shot notices
     actor_id: int | None = None  # the signed-in user; None = the single local user (no account)
     just_signed_in: bool = False  # send the user to their role's first page on the next run
     review_session_id: str | None = None  # the session open on the review screen
     issued_passwords: list[tuple[str, str]] = field(default_factory=list)  # imported users' temporary passwords
+
+    def clear_messages(self) -> None:
+        """Forget the error, the refused text and the hint (a new path of practice starts clean)."""
+        self.error = self.refused_text = self.hint = None
+        self.hint_pending = False
 
 
 @st.cache_resource(show_spinner=False)
@@ -78,8 +85,8 @@ def show_flash() -> None:
 def show_unavailable(exc: HotseatError) -> None:
     """The page shown while the database is unavailable: one message, and what the trainee typed, kept."""
     state = ui_state()
-    draft = st.session_state.get("chat")  # the message sent in the run that met the outage, if any
-    if isinstance(draft, str) and draft.strip():
+    draft, state.sent_text = state.sent_text, None  # the message sent in the run that met the outage, if any
+    if draft and draft.strip():
         state.refused_text = draft
     st.error(exc.user_message())
     if state.refused_text:

@@ -40,7 +40,7 @@ CHROMIUM_MISSING = f"Chromium not found at {CHROMIUM}: apt-get install chromium"
 STARTUP_TIMEOUT_S = 60
 UI_TIMEOUT_MS = 30_000
 APP_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'  # the script is not running (now)
-RENDERED = '[class*="st-key-hs_rendered_{turns}_"]'  # the practice page drew a session read back with N turns
+RENDERED = '[class*="st-key-hs_rendered_{turns}_"]'  # the practice page drew a session of N stored turns
 
 
 @dataclass
@@ -158,8 +158,8 @@ def wait_rendered(page: Any, turns: int) -> str:
     """Wait until the practice page has been drawn by a run that read back a session of `turns` turns, and the
     script has stopped; return the session's status (`active`, `won_back`, ...).
 
-    The app renders this marker last, and only after reading the session from the database, so it
-    never shows in the gap between a run that stored a turn and the rerun that shows it.
+    The app renders this marker last, once every turn it counts is stored and drawn (a trainee's turn
+    and the customer's reply are one script run), so it never shows a page that is still being drawn.
     """
     from playwright.sync_api import expect
 
