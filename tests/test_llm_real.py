@@ -64,7 +64,7 @@ def test_the_cli_streams_the_customers_reply(llama_server: Any, tmp_path: Path) 
     command = [
         sys.executable,
         "-m",
-        "hotseat.cli.main",
+        "hotseat.cli",
         "chat",
         "--persona",
         "policy-over-problem",

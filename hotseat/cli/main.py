@@ -375,7 +375,3 @@ def admin_sign_ins(
 def main() -> None:
     """Entry point of the `hotseat` console script."""
     app()
-
-
-if __name__ == "__main__":
-    main()
