@@ -25,6 +25,8 @@ def engine(tmp_path: Path) -> Engine:
 
 DAY = "2026-01-01 00:00:00"
 SIGN_IN_TABLES = {"identities", "sign_in_events"}
+STANDARDS_TABLES = {"standards"}
+HEAD = "0006"
 
 
 def tables(engine: Engine) -> set[str]:
@@ -53,8 +55,8 @@ def insert(conn: Connection, table: str, **row: object) -> None:
 
 def test_head_creates_every_table_and_matches_the_orm_schema(engine: Engine) -> None:
     migrate.upgrade(engine)
-    assert revision(engine) == "0003"
-    assert tables(engine) == PRACTICE_TABLES | COHORT_TABLES | SIGN_IN_TABLES
+    assert revision(engine) == HEAD
+    assert tables(engine) == PRACTICE_TABLES | COHORT_TABLES | SIGN_IN_TABLES | STANDARDS_TABLES
     assert schema_differences(engine) == []
 
 
@@ -63,7 +65,8 @@ def test_down_to_0001_drops_only_the_cohort_tables_and_up_again_restores_them(en
     migrate.downgrade(engine, "0001")
     assert revision(engine) == "0001" and tables(engine) == PRACTICE_TABLES
     migrate.upgrade(engine)
-    assert tables(engine) == PRACTICE_TABLES | COHORT_TABLES | SIGN_IN_TABLES and schema_differences(engine) == []
+    assert tables(engine) == PRACTICE_TABLES | COHORT_TABLES | SIGN_IN_TABLES | STANDARDS_TABLES
+    assert schema_differences(engine) == []
 
 
 def test_down_to_0002_drops_the_sign_in_tables_and_the_sso_flag_keeping_users(engine: Engine) -> None:
@@ -90,7 +93,7 @@ def test_all_the_way_down_and_up(engine: Engine) -> None:
     migrate.downgrade(engine, "base")
     assert tables(engine) == set() and revision(engine) is None
     migrate.upgrade(engine)
-    assert revision(engine) == "0003"
+    assert revision(engine) == HEAD
 
 
 def test_upgrading_a_0001_database_keeps_its_practice_sessions(engine: Engine) -> None:
@@ -142,3 +145,23 @@ def test_the_database_refuses_scores_off_the_scale_and_unknown_member_roles(engi
         insert(conn, "cohort_members", cohort_id=1, user_id=1, role="owner", joined_at=DAY)
     with pytest.raises(IntegrityError, match="CHECK constraint failed"), engine.begin() as conn:
         insert(conn, "review_scores", review_id=1, skill="empathy", evaluator_score=3, grader_score=7, comment="")
+
+
+def test_down_to_0003_drops_only_the_standards_and_the_database_refuses_bad_ones(engine: Engine) -> None:
+    migrate.upgrade(engine)
+    with engine.begin() as conn:
+        insert(conn, "cohorts", id=1, name="c", join_code="ABCDEFGH", created_at=DAY)
+        insert(conn, "standards", cohort_id=1, weights='{"empathy": 1}', pass_mark=3.0, updated_at=DAY)
+    with pytest.raises(IntegrityError, match="CHECK constraint failed"), engine.begin() as conn:
+        insert(conn, "standards", weights="{}", pass_mark=3.0, updated_at=DAY)  # neither cohort nor assignment
+    with pytest.raises(IntegrityError, match="CHECK constraint failed"), engine.begin() as conn:
+        insert(conn, "standards", assignment_id=7, weights="{}", pass_mark=6.0, updated_at=DAY)
+    with pytest.raises(IntegrityError, match="UNIQUE"), engine.begin() as conn:
+        insert(conn, "standards", cohort_id=1, weights="{}", pass_mark=2.0, updated_at=DAY)  # one per cohort
+    migrate.downgrade(engine, "0003")
+    assert tables(engine) == PRACTICE_TABLES | COHORT_TABLES | SIGN_IN_TABLES
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT name FROM cohorts")).scalars().all() == ["c"]
+    migrate.upgrade(engine)
+    assert tables(engine) == PRACTICE_TABLES | COHORT_TABLES | SIGN_IN_TABLES | STANDARDS_TABLES
+    assert schema_differences(engine) == []

@@ -103,7 +103,15 @@ def test_migrations_go_up_down_and_up_and_match_the_orm(pg_url: str) -> None:
     engine = make_engine(pg_url)
     try:
         migrate.upgrade(engine)
-        cohort_tables = {"cohorts", "cohort_members", "assignments", "assignment_sessions", "reviews", "review_scores"}
+        cohort_tables = {
+            "cohorts",
+            "cohort_members",
+            "assignments",
+            "assignment_sessions",
+            "reviews",
+            "review_scores",
+            "standards",
+        }
         assert cohort_tables <= set(inspect(engine).get_table_names())
         with engine.connect() as conn:
             assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
@@ -113,7 +121,7 @@ def test_migrations_go_up_down_and_up_and_match_the_orm(pg_url: str) -> None:
         assert set(inspect(engine).get_table_names()) == {"alembic_version"}
         migrate.upgrade(engine)
         with engine.connect() as conn:
-            assert MigrationContext.configure(conn).get_current_revision() == "0003"
+            assert MigrationContext.configure(conn).get_current_revision() == "0006"
     finally:
         engine.dispose()
 

@@ -3,6 +3,12 @@
 An attempt is a practice session linked to the assignment. It is finished when the conversation
 ended or the trainee submitted it for review; the first `attempts_counted` finished attempts count,
 and the assignment is done once that many are finished.
+
+A trainee's own view (`assignments_for`) carries each attempt's final scores (a grader's review
+wins over the evaluator) and, when a company standard applies, whether it passed (see standards.py).
+
+Deleting an assignment is refused once anyone has an attempt at it: its sessions, reviews and
+dashboard figures stay true. Close it instead by moving its due date to today.
 """
 
 from __future__ import annotations
@@ -13,18 +19,27 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from hotseat.errors import ConfigError, InputError, NotFoundError
 from hotseat.org.access import current_user, is_cohort_grader, require_role
 from hotseat.org.accounts import Actor, Role
 from hotseat.org.cohorts import cohort_row
+from hotseat.org.reviews import FinalScores, final_scores
+from hotseat.org.standards import Standard, Verdict, standards_for, verdict
 from hotseat.org.timeutil import aware, due_moment, now_utc
 from hotseat.practice.personas import Difficulty, PersonaLibrary
 from hotseat.practice.session import PracticeSession
 from hotseat.storage import Store
-from hotseat.storage.schema import AssignmentRow, AssignmentSessionRow, CohortMemberRow, CohortRow, SessionRow
+from hotseat.storage.schema import (
+    AssignmentRow,
+    AssignmentSessionRow,
+    CohortMemberRow,
+    CohortRow,
+    SessionRow,
+    StandardRow,
+)
 
 if TYPE_CHECKING:
     from hotseat.practice.engine import PracticeEngine
@@ -72,6 +87,22 @@ class Attempt:
     finished: bool
     submitted: bool
     counted: bool = False
+    final: FinalScores | None = None  # filled for the trainee's own view (assignments_for)
+    verdict: Verdict | None = None  # against the standard that applies, when there is one
+
+    @property
+    def reviewed(self) -> bool:
+        """True once a grader reviewed the attempt."""
+        return self.final is not None and self.final.reviewed
+
+    @property
+    def state(self) -> str:
+        """In words: "reviewed", "submitted for review", "finished" or "in progress"."""
+        if self.reviewed:
+            return "reviewed"
+        if self.submitted:
+            return "submitted for review"
+        return "finished" if self.finished else "in progress"
 
 
 @dataclass(frozen=True)
@@ -82,11 +113,18 @@ class AssignmentProgress:
     cohort_name: str
     status: AssignmentStatus
     attempts: tuple[Attempt, ...] = field(default_factory=tuple)
+    standard: Standard | None = None
 
     @property
     def finished(self) -> int:
         """How many attempts are finished."""
         return sum(a.finished for a in self.attempts)
+
+    @property
+    def verdict(self) -> Verdict | None:
+        """Against the standard: a passing counted attempt, else the newest graded counted one (None: no verdict)."""
+        judged = [a.verdict for a in self.attempts if a.counted and a.verdict is not None]
+        return next((v for v in judged if v.passed), judged[-1] if judged else None)
 
 
 def assignment_of(row: AssignmentRow) -> Assignment:
@@ -260,12 +298,24 @@ def assignments_for(store: Store, actor: Actor, *, now: datetime | None = None) 
         )
         rows = db.execute(query).all()
         attempts = attempts_by_trainee(db, [r.id for r, _ in rows])
+        standards = standards_for(db, [r.id for r, _ in rows])
+        finals = final_scores(
+            db, [a.session_id for (_, owner), group in attempts.items() if owner == user.id for a in group]
+        )
         progress = []
         for row, cohort_name in rows:
             assignment = assignment_of(row)
-            mine = attempts.get((row.id, user.id), [])
-            progress.append(AssignmentProgress(assignment, cohort_name, status_of(assignment, mine, now), tuple(mine)))
+            standard = standards.get(row.id)
+            mine = [with_final(a, finals.get(a.session_id), standard) for a in attempts.get((row.id, user.id), [])]
+            status = status_of(assignment, mine, now)
+            progress.append(AssignmentProgress(assignment, cohort_name, status, tuple(mine), standard))
         return sorted(progress, key=lambda p: _due_order(p.assignment))
+
+
+def with_final(attempt: Attempt, final: FinalScores | None, standard: Standard | None) -> Attempt:
+    """The attempt with its final scores and, when a standard applies, its verdict."""
+    judged = verdict(standard, final) if standard is not None and final is not None else None
+    return replace(attempt, final=final, verdict=judged)
 
 
 def _closed_error(assignment: Assignment) -> InputError:
@@ -338,3 +388,91 @@ def link_session(
                 hint=f"Start the assignment '{assignment.title}' instead.",
             )
         return _link(db, session_id, assignment_id, actor.id)
+
+
+def update_assignment(
+    store: Store,
+    actor: Actor,
+    assignment_id: int,
+    *,
+    title: str | None = None,
+    due: datetime | date | None = None,
+    clear_due: bool = False,
+    difficulty: Difficulty | str | None = None,
+    attempts_counted: int | None = None,
+) -> Assignment:
+    """An admin edits an assignment; arguments left None stay as they are.
+
+    A new due date must be in the future (an unchanged past one is kept); the difficulty can change
+    only while nobody has an attempt (their sessions were played at the old one).
+    """
+    with store.transaction() as db:
+        require_role(db, actor, Role.ADMIN, doing="edit assignments")
+        row = db.get(AssignmentRow, assignment_id)
+        if row is None:
+            raise NotFoundError(f"No assignment with id {assignment_id}.", hint="Pick one of the assignments listed.")
+        if title is not None:
+            name = " ".join(title.split())
+            if not name:
+                raise InputError("The title cannot be empty.", hint="Name what the trainees practise.")
+            row.title = name[:200]
+        if clear_due:
+            row.due_at = None
+        elif due is not None:
+            due_at = due_moment(due)
+            if due_at is not None and (row.due_at is None or due_at != aware(row.due_at)):
+                if due_at <= now_utc():
+                    raise InputError("The due date has already passed.", hint="Pick today or a later date.")
+                row.due_at = due_at
+        if attempts_counted is not None:
+            if not 1 <= attempts_counted <= MAX_ATTEMPTS_COUNTED:
+                raise InputError(
+                    f"Attempts that count must be 1–{MAX_ATTEMPTS_COUNTED}, not {attempts_counted}.",
+                    hint="Most assignments count one attempt.",
+                )
+            row.attempts_counted = attempts_counted
+        if difficulty is not None:
+            try:
+                level = Difficulty(difficulty)
+            except ValueError as exc:
+                choices = ", ".join(d.value for d in Difficulty)
+                raise InputError(f"Unknown difficulty {difficulty!r}.", hint=f"Choose one of {choices}.") from exc
+            if level.value != row.difficulty:
+                if _attempt_count(db, assignment_id):
+                    raise InputError(
+                        "Trainees already played this assignment at its difficulty; it cannot change now.",
+                        hint="Create a new assignment at the other difficulty.",
+                    )
+                row.difficulty = level.value
+        db.flush()
+        return assignment_of(row)
+
+
+def _attempt_count(db: Session, assignment_id: int) -> int:
+    count = db.scalar(
+        select(func.count())
+        .select_from(AssignmentSessionRow)
+        .where(AssignmentSessionRow.assignment_id == assignment_id)
+    )
+    return int(count or 0)
+
+
+def delete_assignment(store: Store, actor: Actor, assignment_id: int) -> None:
+    """An admin deletes an assignment nobody has started (its own standard goes with it).
+
+    Refused once there is an attempt: deleting would unlink sessions from their cohort, hiding
+    them and their reviews from the graders and the dashboard. Sessions are never deleted here.
+    """
+    with store.transaction() as db:
+        require_role(db, actor, Role.ADMIN, doing="delete assignments")
+        row = db.get(AssignmentRow, assignment_id)
+        if row is None:
+            raise NotFoundError(f"No assignment with id {assignment_id}.", hint="Pick one of the assignments listed.")
+        attempts = _attempt_count(db, assignment_id)
+        if attempts:
+            raise InputError(
+                f"'{row.title}' has {attempts} attempt(s) by trainees, so it cannot be deleted.",
+                hint="Their sessions and reviews stay with it. Close it instead: set its due date to today.",
+            )
+        db.execute(delete(StandardRow).where(StandardRow.assignment_id == assignment_id))
+        db.delete(row)

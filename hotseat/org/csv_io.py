@@ -19,8 +19,9 @@ from hotseat.org.accounts import Actor, Role, check_password, hash_password, nor
 from hotseat.org.assignments import assignment_of, attempts_by_trainee
 from hotseat.org.cohorts import cohort_row
 from hotseat.org.dashboard import cohort_dashboard
-from hotseat.org.reviews import load_reviews
+from hotseat.org.reviews import final_scores, load_reviews
 from hotseat.org.scores import latest_evaluations, skill_scores
+from hotseat.org.standards import Verdict, standards_for, verdict
 from hotseat.storage import Store
 from hotseat.storage.schema import AssignmentRow, CohortMemberRow, SessionRow, UserRow
 from hotseat.text import safe_cell
@@ -44,7 +45,11 @@ def _iso(moment: datetime | None) -> str:
 
 
 def export_sessions_csv(store: Store, actor: Actor, cohort_id: int) -> str:
-    """One row per attempt: who, which assignment, status, the evaluator's and the graders' mean scores."""
+    """One row per attempt: who, which assignment, status, the evaluator's and the graders' mean scores.
+
+    The columns after those are the final scores (`<skill>_final`, their `final_source`: review or
+    evaluator, `final_mean`) and `passed` (yes / not yet; empty without a standard or a grade).
+    """
     with store.transaction() as db:
         user = current_user(db, actor)
         cohort = require_cohort_grader(db, user, cohort_id, doing="export it")
@@ -58,6 +63,8 @@ def export_sessions_csv(store: Store, actor: Actor, cohort_id: int) -> str:
         sessions = {s.id: s for s in db.scalars(select(SessionRow).where(SessionRow.id.in_(ids)))}
         evaluations = latest_evaluations(db, ids)
         reviews = load_reviews(db, ids)
+        finals = final_scores(db, ids)
+        standards = standards_for(db, list(assignments))
         rows = []
         for a in sorted(attempts, key=lambda x: (users[x.user_id].username, x.assignment_id, x.attempt)):
             evaluation = evaluations.get(a.session_id)
@@ -66,6 +73,9 @@ def export_sessions_csv(store: Store, actor: Actor, cohort_id: int) -> str:
             grader_means = [
                 f"{sum(r.score(s).grader_score for r in done) / len(done):.2f}" if done else "" for s in Skill
             ]
+            final = finals.get(a.session_id)
+            standard = standards.get(a.assignment_id)
+            judged = verdict(standard, final) if standard is not None and final is not None else None
             rows.append(
                 [
                     cohort.name,
@@ -84,6 +94,10 @@ def export_sessions_csv(store: Store, actor: Actor, cohort_id: int) -> str:
                     *[scores[s] if scores else "" for s in Skill],
                     len(done),
                     *grader_means,
+                    ("review" if final.reviewed else "evaluator") if final else "",
+                    *[final.scores[s] if final else "" for s in Skill],
+                    f"{final.mean:.2f}" if final else "",
+                    ("yes" if judged.passed else "not yet") if judged else "",
                 ]
             )
     header = [
@@ -103,13 +117,21 @@ def export_sessions_csv(store: Store, actor: Actor, cohort_id: int) -> str:
         *[s.value for s in Skill],
         "reviews",
         *[f"{s.value}_grader_mean" for s in Skill],
+        "final_source",
+        *[f"{s.value}_final" for s in Skill],
+        "final_mean",
+        "passed",
     ]
     return _csv(header, rows)
 
 
 def export_progress_csv(store: Store, actor: Actor, cohort_id: int, *, now: datetime | None = None) -> str:
-    """One row per trainee: their status on each assignment, their trend's first and latest mean score."""
+    """One row per trainee: their status on each assignment, their trend's first and latest mean final score.
+
+    Then, per assignment with a standard, a `<id>: <title> passed` column (yes / not yet / empty).
+    """
     board = cohort_dashboard(store, actor, cohort_id, now=now)
+    judged = [c for c in board.completion if c.standard is not None]
     header = [
         "username",
         "display_name",
@@ -117,6 +139,7 @@ def export_progress_csv(store: Store, actor: Actor, cohort_id: int, *, now: date
         "graded_attempts",
         "first_mean",
         "latest_mean",
+        *[f"{c.assignment.id}: {c.assignment.title} passed" for c in judged],
     ]
     rows = [
         [
@@ -126,10 +149,15 @@ def export_progress_csv(store: Store, actor: Actor, cohort_id: int, *, now: date
             len(t.trend),
             f"{t.trend[0].mean:.2f}" if t.trend else "",
             f"{t.trend[-1].mean:.2f}" if t.trend else "",
+            *[_passed(t.verdicts.get(c.assignment.id)) for c in judged],
         ]
         for t in board.trainees
     ]
     return _csv([safe_cell(h) for h in header], rows)
+
+
+def _passed(judged: Verdict | None) -> str:
+    return "" if judged is None else ("yes" if judged.passed else "not yet")
 
 
 @dataclass(frozen=True)

@@ -1,29 +1,36 @@
 """The cohort dashboard's data: completion, per-skill score distributions, weakest skills, trends.
 
-Scores are the evaluator's, from each session's newest stored evaluation. Distributions use the
-attempts that count; trends use every graded attempt, oldest first.
+Scores are each session's final scores (hotseat.org.reviews.final_scores): a grader's review where
+there is one, else the newest stored evaluation. Distributions use the attempts that count; trends
+use every graded attempt, oldest first. Pass rates follow the company standard (standards.py):
+of the trainees with a graded counted attempt, the share who passed.
 """
 
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
 
 from evaluators.skills import Skill
+from hotseat.errors import NotFoundError
 from hotseat.org.access import current_user, require_cohort_grader
 from hotseat.org.accounts import Actor, Role
 from hotseat.org.assignments import (
     Assignment,
+    AssignmentProgress,
     AssignmentStatus,
+    Attempt,
     assignment_of,
     attempts_by_trainee,
     status_of,
+    with_final,
 )
 from hotseat.org.cohorts import Cohort, get_cohort
-from hotseat.org.scores import latest_evaluations, skill_scores
+from hotseat.org.reviews import final_scores
+from hotseat.org.standards import Standard, Verdict, standards_for
 from hotseat.storage import Store
 from hotseat.storage.schema import AssignmentRow, CohortMemberRow, UserRow
 
@@ -38,11 +45,19 @@ class AssignmentCompletion:
     in_progress: int
     not_started: int
     overdue: int
+    standard: Standard | None = None
+    judged: int = 0  # trainees with a graded counted attempt (only counted with a standard)
+    passed: int = 0  # of those, the ones who passed
 
     @property
     def rate(self) -> float:
         """Share of trainees done (0 when the cohort has no trainees)."""
         return self.done / self.trainees if self.trainees else 0.0
+
+    @property
+    def pass_rate(self) -> float | None:
+        """Share of judged trainees who passed; None without a standard or anyone judged."""
+        return self.passed / self.judged if self.standard is not None and self.judged else None
 
 
 @dataclass(frozen=True)
@@ -87,6 +102,7 @@ class TraineeRow:
     display_name: str
     statuses: dict[int, AssignmentStatus]
     trend: tuple[TrendPoint, ...]
+    verdicts: dict[int, Verdict] = field(default_factory=dict)  # by assignment id, where a standard applies
 
     @property
     def change(self) -> float | None:
@@ -135,11 +151,20 @@ def cohort_dashboard(store: Store, actor: Actor, cohort_id: int, *, now: datetim
         )
         attempts = attempts_by_trainee(db, [a.id for a in assignments])
         all_attempts = [a for group in attempts.values() for a in group]
-        evaluations = latest_evaluations(db, [a.session_id for a in all_attempts])
-        scores = {sid: skill_scores(row.result) for sid, row in evaluations.items()}
+        finals = final_scores(db, [a.session_id for a in all_attempts])
+        scores = {sid: f.scores for sid, f in finals.items()}
+        standards = standards_for(db, [a.id for a in assignments])
         rows = []
         for t in trainees:
             statuses = {a.id: status_of(a, attempts.get((a.id, t.id), []), now) for a in assignments}
+            verdicts = {}
+            for a in assignments:
+                judged = [
+                    with_final(x, finals.get(x.session_id), standards.get(a.id)) for x in attempts.get((a.id, t.id), [])
+                ]
+                overall = AssignmentProgress(a, cohort.name, statuses[a.id], tuple(judged), standards.get(a.id)).verdict
+                if overall is not None:
+                    verdicts[a.id] = overall
             mine = sorted(
                 (x for a in assignments for x in attempts.get((a.id, t.id), []) if scores.get(x.session_id)),
                 key=lambda x: x.started_at,
@@ -147,8 +172,11 @@ def cohort_dashboard(store: Store, actor: Actor, cohort_id: int, *, now: datetim
             trend = tuple(
                 TrendPoint(x.session_id, x.assignment_id, x.started_at, scores[x.session_id] or {}) for x in mine
             )
-            rows.append(TraineeRow(t.id, t.username, t.display_name, statuses, trend))
-    completion = tuple(_completion(a, [r.statuses[a.id] for r in rows]) for a in assignments)
+            rows.append(TraineeRow(t.id, t.username, t.display_name, statuses, trend, verdicts))
+    completion = tuple(
+        _completion(a, [r.statuses[a.id] for r in rows], standards.get(a.id), [r.verdicts.get(a.id) for r in rows])
+        for a in assignments
+    )
     counted = [a for a in all_attempts if a.counted]
     graded = [scores[a.session_id] for a in counted if scores.get(a.session_id)]
     return CohortDashboard(
@@ -160,7 +188,13 @@ def cohort_dashboard(store: Store, actor: Actor, cohort_id: int, *, now: datetim
     )
 
 
-def _completion(assignment: Assignment, statuses: list[AssignmentStatus]) -> AssignmentCompletion:
+def _completion(
+    assignment: Assignment,
+    statuses: list[AssignmentStatus],
+    standard: Standard | None,
+    verdicts: list[Verdict | None],
+) -> AssignmentCompletion:
+    judged = [v for v in verdicts if v is not None]
     return AssignmentCompletion(
         assignment=assignment,
         trainees=len(statuses),
@@ -168,6 +202,9 @@ def _completion(assignment: Assignment, statuses: list[AssignmentStatus]) -> Ass
         in_progress=statuses.count(AssignmentStatus.IN_PROGRESS),
         not_started=statuses.count(AssignmentStatus.NOT_STARTED),
         overdue=statuses.count(AssignmentStatus.OVERDUE),
+        standard=standard,
+        judged=len(judged),
+        passed=sum(v.passed for v in judged),
     )
 
 
@@ -180,3 +217,48 @@ def distributions(graded: list[dict[Skill, int]]) -> tuple[SkillDistribution, ..
             counts[scores[skill] - 1] += 1
         out.append(SkillDistribution(skill, (counts[0], counts[1], counts[2], counts[3], counts[4])))
     return tuple(out)
+
+
+@dataclass(frozen=True)
+class TraineeSession:
+    """One of a trainee's attempts, as a lead sees it from the dashboard."""
+
+    assignment: Assignment
+    attempt: Attempt
+
+    @property
+    def mean(self) -> float | None:
+        """Mean final score, or None when not graded."""
+        return self.attempt.final.mean if self.attempt.final is not None else None
+
+
+def trainee_sessions(store: Store, actor: Actor, cohort_id: int, user_id: int) -> list[TraineeSession]:
+    """A trainee's attempts at the cohort's assignments, newest first, with final scores and verdicts (graders)."""
+    with store.transaction() as db:
+        user = current_user(db, actor)
+        require_cohort_grader(db, user, cohort_id, doing="see its trainees' sessions")
+        member = db.scalar(
+            select(CohortMemberRow.id).where(
+                CohortMemberRow.cohort_id == cohort_id,
+                CohortMemberRow.user_id == user_id,
+                CohortMemberRow.role == Role.TRAINEE.value,
+            )
+        )
+        if member is None:
+            raise NotFoundError(f"No trainee with id {user_id} in this cohort.", hint="Pick one from the dashboard.")
+        assignments = {
+            r.id: assignment_of(r)
+            for r in db.scalars(select(AssignmentRow).where(AssignmentRow.cohort_id == cohort_id))
+        }
+        attempts = attempts_by_trainee(db, list(assignments))
+        mine = [x for (aid, uid), group in attempts.items() if uid == user_id for x in group]
+        finals = final_scores(db, [x.session_id for x in mine])
+        standards = standards_for(db, list(assignments))
+        found = [
+            TraineeSession(
+                assignments[x.assignment_id],
+                with_final(x, finals.get(x.session_id), standards.get(x.assignment_id)),
+            )
+            for x in mine
+        ]
+    return sorted(found, key=lambda s: s.attempt.started_at, reverse=True)

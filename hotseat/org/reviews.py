@@ -10,6 +10,8 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -26,7 +28,7 @@ from hotseat.org.access import (
     visible_session_row,
 )
 from hotseat.org.accounts import Actor, Role
-from hotseat.org.scores import latest_evaluations
+from hotseat.org.scores import latest_evaluations, skill_scores
 from hotseat.org.timeutil import aware, now_utc
 from hotseat.practice.personas import PersonaLibrary
 from hotseat.practice.session import PracticeSession
@@ -363,3 +365,135 @@ def review_queue(
                 )
             )
         return items
+
+
+# -- a session's final scores: the one place a grader's review and the evaluator's grade meet -------
+class ScoreSource(StrEnum):
+    """Where a final score came from."""
+
+    EVALUATOR = "evaluator"  # nobody reviewed the session: the evaluator's stored grade
+    CONFIRMED = "confirmed"  # a grader reviewed it and kept the evaluator's score
+    GRADER = "grader"  # a grader reviewed it and set another score
+
+
+@dataclass(frozen=True)
+class FinalScore:
+    """One skill's final score, where it came from, and the evaluator's score beside it."""
+
+    skill: Skill
+    score: int
+    source: ScoreSource
+    evaluator_score: int
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class FinalScores:
+    """A session's final scores: the newest review's where a grader reviewed it, else the evaluator's grade.
+
+    Every score shown for a session (dashboard, CSV, trainee status, debrief, review, history,
+    exports) comes from here, so a grader's override reaches all of them at once.
+    """
+
+    session_id: str
+    evaluator: str
+    skills: tuple[FinalScore, ...]
+    review: Review | None = None
+
+    @property
+    def reviewed(self) -> bool:
+        """True when a grader reviewed the session (the scores are the grader's)."""
+        return self.review is not None
+
+    @property
+    def scores(self) -> dict[Skill, int]:
+        """Each skill's final score."""
+        return {s.skill: s.score for s in self.skills}
+
+    @property
+    def mean(self) -> float:
+        """Mean of the six final scores."""
+        return sum(s.score for s in self.skills) / len(self.skills)
+
+    @property
+    def source(self) -> str:
+        """ "review by <grader>" or "evaluator <name>", for one-line captions."""
+        if self.review is not None:
+            return f"review by {self.review.grader_username}"
+        return f"evaluator {self.evaluator}"
+
+    def score(self, skill: Skill | str) -> FinalScore:
+        """The final score of one skill."""
+        return next(s for s in self.skills if s.skill == Skill(skill))
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready: per skill the score, its source and the evaluator's score (the exports' `final_scores`)."""
+        review = self.review
+        return {
+            "source": "review" if review is not None else "evaluator",
+            "evaluator": self.evaluator,
+            "reviewed_by": review.grader_username if review is not None else None,
+            "reviewed_at": review.created_at.isoformat() if review is not None else None,
+            "review_comment": review.comment if review is not None else None,
+            "mean": round(self.mean, 2),
+            "skills": {
+                s.skill.value: {
+                    "score": s.score,
+                    "source": s.source.value,
+                    "evaluator_score": s.evaluator_score,
+                    "comment": s.comment,
+                }
+                for s in self.skills
+            },
+        }
+
+
+def final_scores(db: Session, session_ids: list[str]) -> dict[str, FinalScores]:
+    """The final scores of each of these sessions that has a usable grade (see FinalScores).
+
+    The newest review wins: its grader scores are final, marked GRADER where they differ from the
+    evaluator's and CONFIRMED where the grader kept them. A session nobody reviewed keeps its newest
+    stored evaluation's scores (EVALUATOR). A session with neither is left out.
+    """
+    found: dict[str, FinalScores] = {}
+    if not session_ids:
+        return found
+    evaluations = latest_evaluations(db, session_ids)
+    reviews = load_reviews(db, session_ids)
+    for session_id in session_ids:
+        done = reviews.get(session_id)
+        row = evaluations.get(session_id)
+        evaluator = row.evaluator if row is not None else ""
+        if done:
+            newest = done[-1]
+            skills = tuple(
+                FinalScore(
+                    s.skill,
+                    s.grader_score,
+                    ScoreSource.GRADER if s.adjusted else ScoreSource.CONFIRMED,
+                    s.evaluator_score,
+                    s.comment,
+                )
+                for s in newest.skills
+            )
+            if len(skills) == len(Skill):
+                found[session_id] = FinalScores(session_id, evaluator, skills, newest)
+                continue
+        scores = skill_scores(row.result) if row is not None else None
+        if scores is not None:
+            skills = tuple(FinalScore(s, scores[s], ScoreSource.EVALUATOR, scores[s]) for s in Skill)
+            found[session_id] = FinalScores(session_id, evaluator, skills)
+    return found
+
+
+def session_final_scores(store: Store, session_id: str) -> FinalScores | None:
+    """A session's final scores, with no access check (for the CLI, an operator tool, and owners' exports)."""
+    with store.transaction() as db:
+        return final_scores(db, [session_id]).get(session_id)
+
+
+def final_scores_of(store: Store, actor: Actor, session_id: str) -> FinalScores | None:
+    """A session's final scores, for its trainee and the graders who may see it (None if not graded)."""
+    with store.transaction() as db:
+        visible_session_row(db, actor, session_id)
+        return final_scores(db, [session_id]).get(session_id)

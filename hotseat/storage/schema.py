@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -239,3 +240,29 @@ class ReviewScoreRow(Base):
     evaluator_score: Mapped[int] = mapped_column(Integer)
     grader_score: Mapped[int] = mapped_column(Integer)
     comment: Mapped[str] = mapped_column(CleanText, default="")
+
+
+# -- company standards (migration 0006) ----------------------------------------------------------
+class StandardRow(Base):
+    """A pass rule for a cohort or one assignment: the skills that count, their weights, the pass mark.
+
+    Exactly one of cohort_id and assignment_id is set; an assignment's rule overrides its cohort's.
+    """
+
+    __tablename__ = "standards"
+    __table_args__ = (
+        CheckConstraint("(cohort_id IS NULL) <> (assignment_id IS NULL)", name="ck_standard_one_target"),
+        CheckConstraint("pass_mark >= 1 AND pass_mark <= 5", name="ck_standard_pass_mark"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cohort_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cohorts.id", ondelete="CASCADE"), nullable=True, unique=True
+    )
+    assignment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assignments.id", ondelete="CASCADE"), nullable=True, unique=True
+    )
+    weights: Mapped[dict[str, Any]] = mapped_column(JSON)  # skill key -> weight (>= 0), only the skills that count
+    pass_mark: Mapped[float] = mapped_column(Float)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
