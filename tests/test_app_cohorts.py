@@ -353,14 +353,44 @@ def test_sign_out_returns_to_individual_practice(org: Org) -> None:
     assert at.session_state["hotseat"].actor_id is None and _titles(at) == ["Sign in"]
 
 
-def test_the_trainee_sees_the_graders_feedback_under_the_debrief(org: Org, submitted: PracticeSession) -> None:
+def _texts_in_order(at: AppTest) -> list[str]:
+    """The text of every element of the main area, top to bottom."""
+    found: list[str] = []
+
+    def walk(node: object) -> None:
+        children = getattr(node, "children", None)
+        if isinstance(children, dict):
+            for child in children.values():
+                walk(child)
+            return
+        value = getattr(node, "value", None)
+        if isinstance(value, str):
+            found.append(value)
+
+    walk(at.main)
+    return found
+
+
+def test_a_reviewed_attempt_says_so_at_the_top_with_the_graders_feedback(org: Org, submitted: PracticeSession) -> None:
     from hotseat.org.reviews import SkillDecision, submit_review
 
     submit_review(
-        org.svc.store, org.grader, submitted.id, {"apology": SkillDecision(score=1, comment="No **owning** it.")}
+        org.svc.store,
+        org.grader,
+        submitted.id,
+        {"apology": SkillDecision(score=1, comment="No **owning** it.")},
+        comment="Good start.",
     )
     at = _sign_in("alice")
     at.session_state["hotseat"].session_id = submitted.id
     at = _goto(at, "practice")
-    assert any("Submitted for review" in s.value for s in at.success)
-    assert any(as_text("No **owning** it.") in m.value and "grader 1" in m.value for m in at.markdown)
+    texts = _texts_in_order(at)
+    banner = next(i for i, t in enumerate(texts) if t.startswith("Reviewed by gina on"))
+    debrief = texts.index("Debrief")
+    assert banner < debrief  # at the top, before the debrief and the transcript
+    assert texts.index(as_text(submitted.turns[0].text)) > banner
+    assert any(as_text("No **owning** it.") in m.value and "**1/5** (grader; evaluator" in m.value for m in at.markdown)
+    assert any("Good start." in m.value for m in at.markdown)
+    assert not any("will review it" in t for t in texts)  # no stale promise once reviewed
+    assert any("Reviewed by gina: the grader's feedback" in s.value for s in at.success)
+    assert any(e.label.startswith("Apology — 1/5 (grader; evaluator") for e in at.expander)  # the debrief too

@@ -258,7 +258,11 @@ def export(
     session_id: Annotated[str, typer.Argument(help="The session id (see `hotseat sessions`).")],
     fmt: Annotated[str, typer.Option("--format", "-f", help="json, md, or html (a printable report).")] = "json",
 ) -> None:
-    """Print a session as JSON, Markdown or a printable HTML report (graded if not yet)."""
+    """Print a session as JSON, Markdown or a printable HTML report (graded if not yet).
+
+    JSON and Markdown include the final scores (a grader's review, else the evaluator's grade) once graded.
+    """
+    from hotseat.org.reviews import session_final_scores
     from hotseat.review.export import session_to_json, session_to_markdown
     from hotseat.services import build_services
 
@@ -268,10 +272,12 @@ def export(
         services = build_services()
         session = services.store.load_session(session_id)
         persona, scen = services.engine.persona_and_scenario(session)
+        final = session_final_scores(services.store, session.id)
+        final_dict = final.as_dict() if final is not None else None
         if fmt == "json":
-            text = session_to_json(session)
+            text = session_to_json(session, final_scores=final_dict)
         elif fmt == "md":
-            text = session_to_markdown(session, customer_name=scen.customer.name)
+            text = session_to_markdown(session, customer_name=scen.customer.name, final_scores=final_dict)
         else:
             from hotseat.providers.factory import build_judge_model
             from hotseat.review.debrief import build_debrief

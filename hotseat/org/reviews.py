@@ -117,6 +117,7 @@ class ReviewSheet:
     evaluation: Evaluation
     evaluation_id: int
     reviews: tuple[Review, ...]
+    final: FinalScores | None = None  # the scores that stand now (the newest review's, else the evaluator's)
 
 
 def submit_for_review(
@@ -217,7 +218,8 @@ def review_sheet(store: Store, actor: Actor, session_id: str) -> ReviewSheet:
             raise InputError("This session has no evaluator grade to review.", hint="Ask the trainee to submit again.")
         reviews = tuple(load_reviews(db, [session_id]).get(session_id, []))
         evaluation_id = latest.id
-    return ReviewSheet(store.load_session(session_id), evaluation, evaluation_id, reviews)
+        final = final_scores(db, [session_id]).get(session_id)
+    return ReviewSheet(store.load_session(session_id), evaluation, evaluation_id, reviews, final)
 
 
 def _decided(evaluation: Evaluation, decisions: Decisions) -> list[ReviewedSkill]:
@@ -497,3 +499,12 @@ def final_scores_of(store: Store, actor: Actor, session_id: str) -> FinalScores 
     with store.transaction() as db:
         visible_session_row(db, actor, session_id)
         return final_scores(db, [session_id]).get(session_id)
+
+
+def own_final_scores(store: Store, actor: Actor, session_ids: list[str]) -> dict[str, FinalScores]:
+    """The final scores of those of these sessions that are the actor's own (for My sessions)."""
+    with store.transaction() as db:
+        mine = list(
+            db.scalars(select(SessionRow.id).where(SessionRow.id.in_(session_ids), SessionRow.user_id == actor.id))
+        )
+        return final_scores(db, mine)

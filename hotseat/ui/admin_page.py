@@ -14,11 +14,13 @@ from hotseat.org.accounts import Actor, Role, list_users
 from hotseat.org.assignments import MAX_ATTEMPTS_COUNTED, create_assignment, list_assignments
 from hotseat.org.cohorts import Cohort, add_grader, cohort_members, create_cohort, list_cohorts
 from hotseat.org.csv_io import IMPORT_COLUMNS, export_progress_csv, export_sessions_csv, import_users_csv
-from hotseat.org.dashboard import CohortDashboard, cohort_dashboard
+from hotseat.org.dashboard import AssignmentCompletion, CohortDashboard, cohort_dashboard
 from hotseat.services import Services
+from hotseat.ui.assignment_admin import assignment_list, cohort_standard_editor
 from hotseat.ui.components import as_text, customer_picker
 from hotseat.ui.context import PageContext
 from hotseat.ui.state import flash
+from hotseat.ui.trainee_sessions import trainee_sessions_view
 
 TABS = ("Graders and trainees", "Assignments", "Dashboard")
 
@@ -60,6 +62,7 @@ def render(page: PageContext) -> None:
     if dashboard.open:
         with dashboard:
             _dashboard(svc, actor, cohort)
+            trainee_sessions_view(page, cohort)
 
 
 def _create_cohort(svc: Services, actor: Actor) -> None:
@@ -119,19 +122,9 @@ def _assignments(svc: Services, actor: Actor, cohort: Cohort) -> None:
     except HotseatError as exc:
         st.error(exc.user_message())
         return
+    cohort_standard_editor(svc, actor, cohort)
     if current:
-        rows = [
-            {
-                "Title": a.title,
-                "Customer": a.persona_id,
-                "Scenario": a.scenario_id,
-                "Difficulty": a.difficulty.value,
-                "Due (UTC)": f"{a.due_at:%Y-%m-%d %H:%M}" if a.due_at else "",
-                "Attempts that count": a.attempts_counted,
-            }
-            for a in current
-        ]
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+        assignment_list(svc, actor, cohort, current)
     st.markdown("**New assignment**")
     pick = customer_picker(svc.personas, key="as")
     if pick is None:
@@ -203,10 +196,20 @@ def _completion(board: CohortDashboard) -> None:
             "Not started": c.not_started,
             "Overdue": c.overdue,
             "Completion": f"{c.rate:.0%}",
+            "Pass rate": _pass_rate(c),
         }
         for c in board.completion
     ]
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+
+
+def _pass_rate(c: AssignmentCompletion) -> str:
+    """ "67% (2 of 3 graded)", or why there is none."""
+    if c.standard is None:
+        return "no standard"
+    if c.pass_rate is None:
+        return "nobody graded yet"
+    return f"{c.pass_rate:.0%} ({c.passed} of {c.judged} graded)"
 
 
 def _distributions(board: CohortDashboard) -> None:

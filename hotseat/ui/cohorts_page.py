@@ -11,6 +11,7 @@ from hotseat.org.cohorts import join_cohort, list_cohorts
 from hotseat.practice.personas import PersonaLibrary
 from hotseat.ui.components import as_text
 from hotseat.ui.context import PageContext
+from hotseat.ui.scores_view import scores_line, verdict_text
 from hotseat.ui.state import flash, remember_session
 
 STATUS_ICON = {
@@ -76,6 +77,12 @@ def _assignment(page: PageContext, item: AssignmentProgress) -> None:
         what = as_text(_persona_line(page.svc.personas, item))
         st.caption(f"{what} · {due} · {item.finished} of {a.attempts_counted} attempt(s) finished")
         st.markdown(f"{STATUS_ICON[item.status]} {item.status.value}")
+        if item.standard is not None:
+            st.caption(f"Standard: {item.standard.describe()}")
+            judged = item.verdict
+            st.markdown(
+                verdict_text(judged) if judged is not None else "⏳ **Not yet** — no graded attempt that counts"
+            )
         for attempt in item.attempts:
             _attempt_row(page, attempt)
         if not a.closed():
@@ -86,9 +93,16 @@ def _assignment(page: PageContext, item: AssignmentProgress) -> None:
 
 def _attempt_row(page: PageContext, attempt: Attempt) -> None:
     left, right = st.columns([4, 1])
-    state = "submitted for review" if attempt.submitted else ("finished" if attempt.finished else "in progress")
     counted = " · counts" if attempt.counted else ""
+    final = attempt.final
+    if final is not None and final.reviewed and final.review is not None:
+        state = f"reviewed by {as_text(final.review.grader_username)}"
+    else:
+        state = attempt.state
     left.caption(f"Attempt {attempt.attempt}: {state}{counted}")
+    if final is not None:
+        passed = f" · {attempt.verdict.label}" if attempt.verdict is not None else ""
+        left.caption(f"Mean {final.mean:.1f}{passed} · {scores_line(final)}")
     if right.button("Open", key=f"open_attempt_{attempt.session_id}", type="tertiary"):
         remember_session(page.state, attempt.session_id)
         page.switch_to("practice")

@@ -9,8 +9,11 @@ import pandas as pd
 import streamlit as st
 
 from evaluators.results import Evaluation
+from evaluators.skills import Skill
 from hotseat.errors import HotseatError
 from hotseat.grading.background_judge import BackgroundJudge
+from hotseat.org.accounts import Actor
+from hotseat.org.reviews import FinalScores
 from hotseat.practice.personas import Persona, Scenario
 from hotseat.practice.session import PracticeSession
 from hotseat.providers.base import ChatModel
@@ -21,6 +24,8 @@ from hotseat.review.grades import evaluation_for, judge_into_store, judge_settle
 from hotseat.review.report import session_report_html
 from hotseat.services import Services
 from hotseat.ui.components import as_text
+from hotseat.ui.scores_view import score_note, show_verdict
+from hotseat.ui.submit_box import attempt_of
 
 
 def _label(key: str) -> str:
@@ -88,8 +93,11 @@ def _watch_judge(session: PracticeSession) -> None:
     watch()
 
 
-def _skills_chart(debrief: Debrief) -> alt.Chart:
-    data = [{"skill": _label(s.skill.value), "score": s.score, "level reached": s.anchor or ""} for s in debrief.skills]
+def _skills_chart(debrief: Debrief, final: FinalScores | None) -> alt.Chart:
+    data = [
+        {"skill": _label(s.skill.value), "score": _score(s.skill, s.score, final), "level reached": s.anchor or ""}
+        for s in debrief.skills
+    ]
     order = [_label(s.skill.value) for s in debrief.skills]
     chart: alt.Chart = (
         alt.Chart(pd.DataFrame(data))
@@ -145,13 +153,20 @@ def _header(debrief: Debrief) -> None:
         st.info(debrief.fallback_reason)
 
 
-def _skills(debrief: Debrief) -> None:
+def _score(skill: Skill, score: int, final: FinalScores | None) -> int:
+    """The final score where a grader reviewed the session, else the debrief's own."""
+    return final.score(skill).score if final is not None and final.reviewed else score
+
+
+def _skills(debrief: Debrief, final: FinalScores | None) -> None:
     if not debrief.skills:
         return
-    st.altair_chart(_skills_chart(debrief), width="stretch")
+    st.altair_chart(_skills_chart(debrief, final), width="stretch")
     for s in debrief.skills:
         by = " (offline)" if s.evaluator == "offline" and debrief.evaluator != "offline" else ""
-        with st.expander(f"{_label(s.skill.value).capitalize()} — {s.score}/5{by}"):
+        if final is not None and final.reviewed and (note := score_note(final, s.skill)):
+            by = f" ({note})"
+        with st.expander(f"{_label(s.skill.value).capitalize()} — {_score(s.skill, s.score, final)}/5{by}"):
             if s.anchor:
                 st.markdown(f"**Level reached:** {_one_line(s.anchor)}")
             if s.reasoning:
@@ -184,15 +199,20 @@ def _mood(debrief: Debrief) -> None:
     (st.warning if debrief.phases.too_soon else st.markdown)(sentence)
 
 
-def _downloads(session: PracticeSession, debrief: Debrief) -> None:
+def _downloads(session: PracticeSession, debrief: Debrief, final: FinalScores | None) -> None:
     left, mid, right = st.columns(3)
     stem = f"hotseat-{session.id}"
+    scores = final.as_dict() if final is not None else None
     left.download_button(
-        "JSON", session_to_json(session), f"{stem}.json", key=f"debrief-json-{session.id}", on_click="ignore"
+        "JSON",
+        session_to_json(session, final_scores=scores),
+        f"{stem}.json",
+        key=f"debrief-json-{session.id}",
+        on_click="ignore",
     )
     mid.download_button(
         "Markdown",
-        session_to_markdown(session, customer_name=debrief.customer_name),
+        session_to_markdown(session, customer_name=debrief.customer_name, final_scores=scores),
         f"{stem}.md",
         key=f"debrief-md-{session.id}",
         on_click="ignore",
@@ -208,11 +228,20 @@ def _downloads(session: PracticeSession, debrief: Debrief) -> None:
 
 
 def render_debrief(
-    svc: Services, session: PracticeSession, *, persona: Persona | None = None, scenario: Scenario | None = None
+    svc: Services,
+    session: PracticeSession,
+    *,
+    persona: Persona | None = None,
+    scenario: Scenario | None = None,
+    actor: Actor | None = None,
+    final: FinalScores | None = None,
 ) -> Debrief | None:
     """Render the debrief of a session (grading it once, then reusing the stored grade).
 
     Pass the session's `persona` and `scenario` when the caller has them; else they are looked up.
+    With `actor` (the trainee), an attempt at an assignment shows its final scores (a grader's
+    review replaces the evaluator's) and its verdict against the company standard; a lead passes
+    the session's `final` scores instead.
     """
     if persona is None or scenario is None:
         try:
@@ -222,11 +251,16 @@ def render_debrief(
             return None
     evaluation, pending = _evaluation(svc, session, scenario.story())
     debrief = build_debrief(session, persona, scenario, evaluation, judge_pending=pending)
+    found = attempt_of(svc, actor, session.id) if actor is not None and evaluation is not None else None
+    attempt = found[1] if found is not None else None
+    final = attempt.final if attempt is not None else final
     _header(debrief)
+    if attempt is not None and not pending:
+        show_verdict(attempt.verdict)
     if pending:
         _watch_judge(session)
-    _skills(debrief)
+    _skills(debrief, final)
     _flags(debrief)
     _mood(debrief)
-    _downloads(session, debrief)
+    _downloads(session, debrief, final)
     return debrief

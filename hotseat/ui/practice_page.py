@@ -14,8 +14,9 @@ from hotseat.practice.session import PracticeSession
 from hotseat.ui import components
 from hotseat.ui.context import PageContext
 from hotseat.ui.debrief_view import render_debrief
+from hotseat.ui.scores_view import review_banner
 from hotseat.ui.state import UiState, remember_session
-from hotseat.ui.submit_box import submit_box
+from hotseat.ui.submit_box import attempt_of, submit_box
 
 CHAT_KEY = "chat"
 
@@ -97,6 +98,8 @@ def _conversation(page: PageContext, session: PracticeSession) -> None:
     state.reply_requested = False
 
     st.subheader(f"{scenario.customer.name} · {scenario.title}")
+    found = attempt_of(svc, page.actor, session.id) if session.ended else None
+    review_banner(found[1] if found is not None else None)  # a reviewed attempt says so first
     with st.expander("Your brief", expanded=len(session.turns) <= 1):
         components.scenario_brief(scenario)
     components.mood_meter(session.mood)
@@ -114,8 +117,8 @@ def _conversation(page: PageContext, session: PracticeSession) -> None:
         st.button("Get their reply", key="retry_reply", on_click=_ask_reply_again, args=(state,))
     if session.ended:
         components.ending_banner(session)
-        render_debrief(svc, session, persona=persona, scenario=scenario)
-        submit_box(svc, page.actor, session)
+        render_debrief(svc, session, persona=persona, scenario=scenario, actor=page.actor)
+        submit_box(svc, page.actor, session, found)
         return
     _coach(page, session, persona, scenario)
     if state.refused_text:

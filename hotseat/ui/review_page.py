@@ -16,6 +16,7 @@ from hotseat.services import Services
 from hotseat.ui import components
 from hotseat.ui.components import as_text
 from hotseat.ui.context import PageContext
+from hotseat.ui.scores_view import final_scores_list
 from hotseat.ui.state import UiState, flash
 
 SCORES: list[int] = [1, 2, 3, 4, 5]
@@ -89,6 +90,10 @@ def _review_screen(svc: Services, state: UiState, actor: Actor, session_id: str)
         _evaluator(sheet.evaluation)
         _flags(sheet.evaluation, sheet.session)
     _earlier_reviews(sheet.reviews)
+    if sheet.final is not None and sheet.final.reviewed:
+        with st.container(border=True, key="review_final_scores"):
+            st.markdown(f"**Final scores now** (from the {as_text(sheet.final.source)}; the trainee sees these)")
+            final_scores_list(sheet.final)
     if any(r.grader_id == actor.id for r in sheet.reviews):
         st.info("You reviewed this session. A review is kept as it was written.")
         return
