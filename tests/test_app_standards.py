@@ -162,3 +162,12 @@ def _json_export(org: Org, session_id: str) -> str:
 
     final = own_final_scores(org.svc.store, org.alice, [session_id])[session_id]
     return session_to_json(org.svc.store.load_session(session_id), final_scores=final.as_dict())
+
+
+def test_my_progress_counts_the_graders_scores(org: Org, graded: PracticeSession) -> None:
+    submit_review(org.svc.store, org.grader, graded.id, {"values": SkillDecision(1, "No future.")})
+    at = _goto(_sign_in("alice"), "progress")
+    (row,) = _table(at, "Scored from")
+    assert row["Scored from"] == "review"
+    by_customer = _table(at, "Customer")
+    assert by_customer[0]["Long-term values"] == 1.0  # the grader's score, not the evaluator's

@@ -151,11 +151,23 @@ def build_progress(
     return Progress(sessions=scored, overall=overall, by_persona=by_persona, weakest=weakest)
 
 
-def load_progress(store: Store, user_id: int | None = None, *, coaching: Coaching | None = None) -> Progress:
-    """The progress of a user's stored sessions (the local user by default)."""
+def load_progress(
+    store: Store,
+    user_id: int | None = None,
+    *,
+    coaching: Coaching | None = None,
+    reviewed: Mapping[str, Mapping[Skill, int]] | None = None,
+) -> Progress:
+    """The progress of a user's stored sessions (the local user by default).
+
+    `reviewed`: final scores by session id where a grader reviewed it; they replace the evaluator's.
+    """
     uid = store.local_user_id() if user_id is None else user_id
     sessions = store.list_sessions(user_id=uid)
     evaluations = {s.id: store.latest_evaluation(s.id) for s in sessions}
+    for session_id, scores in (reviewed or {}).items():
+        if session_id in evaluations:
+            evaluations[session_id] = {"skills": [{"skill": k.value, "score": v} for k, v in scores.items()]}
     return build_progress(sessions, evaluations, coaching=coaching)
 
 

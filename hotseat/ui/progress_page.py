@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from hotseat.errors import HotseatError
+from hotseat.org.reviews import own_final_scores
 from hotseat.review.progress import SKILL_LABELS, Progress, load_progress, skill_rows
 from hotseat.services import Services
 from hotseat.ui.components import as_text
@@ -18,7 +19,10 @@ def render(page: PageContext) -> None:
     page.open("My progress")
     svc = page.svc
     try:
-        progress = load_progress(svc.store, page.actor.id)
+        ids = [s.id for s in svc.store.list_sessions(user_id=page.actor.id)]
+        finals = own_final_scores(svc.store, page.actor, ids)
+        reviewed = {sid: f.scores for sid, f in finals.items() if f.reviewed}
+        progress = load_progress(svc.store, page.actor.id, reviewed=reviewed)
     except HotseatError as exc:
         st.error(exc.user_message())
         return
@@ -28,7 +32,7 @@ def render(page: PageContext) -> None:
     _practise_next(svc, progress)
     _over_time(progress)
     _by_persona(svc, progress)
-    _sessions(svc, progress)
+    _sessions(svc, progress, set(reviewed))
 
 
 def _persona_title(svc: Services, persona_id: str) -> str:
@@ -77,7 +81,7 @@ def _by_persona(svc: Services, progress: Progress) -> None:
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 
 
-def _sessions(svc: Services, progress: Progress) -> None:
+def _sessions(svc: Services, progress: Progress, reviewed: set[str]) -> None:
     st.subheader("Sessions")
     rows = [
         {
@@ -88,7 +92,7 @@ def _sessions(svc: Services, progress: Progress) -> None:
             "Ending": s.status.replace("_", " "),
             "Assisted": "yes" if s.assisted else "",
             "Retry": "yes" if s.retry else "",
-            "Scored from": "grade" if s.source == "evaluation" else "turns",
+            "Scored from": "review" if s.session_id in reviewed else ("grade" if s.source == "evaluation" else "turns"),
         }
         for s in reversed(progress.sessions)
     ]

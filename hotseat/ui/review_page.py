@@ -91,7 +91,7 @@ def _review_screen(svc: Services, state: UiState, actor: Actor, session_id: str)
         _flags(sheet.evaluation, sheet.session)
     _earlier_reviews(sheet.reviews)
     if sheet.final is not None and sheet.final.reviewed:
-        with st.container(border=True, key="review_final_scores"):
+        with st.container(border=True, key="final_scores_now"):
             st.markdown(f"**Final scores now** (from the {as_text(sheet.final.source)}; the trainee sees these)")
             final_scores_list(sheet.final)
     if any(r.grader_id == actor.id for r in sheet.reviews):

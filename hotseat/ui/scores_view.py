@@ -61,7 +61,7 @@ def review_banner(attempt: Attempt | None) -> None:
     if attempt is None or final is None or final.review is None:
         return
     review = final.review
-    with st.container(border=True, key="review_banner"):
+    with st.container(border=True, key="reviewed_banner"):
         st.success(f"Reviewed by {as_text(review.grader_username)} on {review.created_at:%d %b %Y}.")
         if review.comment:
             st.markdown(f"**Grader's comment:** {as_text(review.comment)}")
