@@ -26,6 +26,7 @@ def engine(tmp_path: Path) -> Engine:
 DAY = "2026-01-01 00:00:00"
 SIGN_IN_TABLES = {"identities", "sign_in_events"}
 STANDARDS_TABLES = {"standards"}
+ACCOUNT_TABLES = {"auth_sessions"}
 HEAD = "0006"
 
 
@@ -56,7 +57,7 @@ def insert(conn: Connection, table: str, **row: object) -> None:
 def test_head_creates_every_table_and_matches_the_orm_schema(engine: Engine) -> None:
     migrate.upgrade(engine)
     assert revision(engine) == HEAD
-    assert tables(engine) == PRACTICE_TABLES | COHORT_TABLES | SIGN_IN_TABLES | STANDARDS_TABLES
+    assert tables(engine) == PRACTICE_TABLES | COHORT_TABLES | SIGN_IN_TABLES | ACCOUNT_TABLES | STANDARDS_TABLES
     assert schema_differences(engine) == []
 
 
@@ -65,7 +66,7 @@ def test_down_to_0001_drops_only_the_cohort_tables_and_up_again_restores_them(en
     migrate.downgrade(engine, "0001")
     assert revision(engine) == "0001" and tables(engine) == PRACTICE_TABLES
     migrate.upgrade(engine)
-    assert tables(engine) == PRACTICE_TABLES | COHORT_TABLES | SIGN_IN_TABLES | STANDARDS_TABLES
+    assert tables(engine) == PRACTICE_TABLES | COHORT_TABLES | SIGN_IN_TABLES | ACCOUNT_TABLES | STANDARDS_TABLES
     assert schema_differences(engine) == []
 
 
@@ -147,7 +148,7 @@ def test_the_database_refuses_scores_off_the_scale_and_unknown_member_roles(engi
         insert(conn, "review_scores", review_id=1, skill="empathy", evaluator_score=3, grader_score=7, comment="")
 
 
-def test_down_to_0003_drops_only_the_standards_and_the_database_refuses_bad_ones(engine: Engine) -> None:
+def test_down_to_0005_drops_only_the_standards_and_the_database_refuses_bad_ones(engine: Engine) -> None:
     migrate.upgrade(engine)
     with engine.begin() as conn:
         insert(conn, "cohorts", id=1, name="c", join_code="ABCDEFGH", created_at=DAY)
@@ -158,10 +159,32 @@ def test_down_to_0003_drops_only_the_standards_and_the_database_refuses_bad_ones
         insert(conn, "standards", assignment_id=7, weights="{}", pass_mark=6.0, updated_at=DAY)
     with pytest.raises(IntegrityError, match="UNIQUE"), engine.begin() as conn:
         insert(conn, "standards", cohort_id=1, weights="{}", pass_mark=2.0, updated_at=DAY)  # one per cohort
-    migrate.downgrade(engine, "0003")
-    assert tables(engine) == PRACTICE_TABLES | COHORT_TABLES | SIGN_IN_TABLES
+    migrate.downgrade(engine, "0005")
+    assert tables(engine) == PRACTICE_TABLES | COHORT_TABLES | SIGN_IN_TABLES | ACCOUNT_TABLES
     with engine.connect() as conn:
         assert conn.execute(text("SELECT name FROM cohorts")).scalars().all() == ["c"]
     migrate.upgrade(engine)
-    assert tables(engine) == PRACTICE_TABLES | COHORT_TABLES | SIGN_IN_TABLES | STANDARDS_TABLES
+    assert tables(engine) == PRACTICE_TABLES | COHORT_TABLES | SIGN_IN_TABLES | ACCOUNT_TABLES | STANDARDS_TABLES
+    assert schema_differences(engine) == []
+
+
+def test_down_to_0003_drops_the_account_columns_and_sessions_and_up_again_defaults_them(engine: Engine) -> None:
+    """0005: users.active (default true), users.must_change_password, cohorts.self_signup (default on)."""
+    migrate.upgrade(engine, "0003")
+    with engine.begin() as conn:
+        insert(conn, "users", id=1, username="u1", display_name="", role="trainee", created_at=DAY)
+        insert(conn, "cohorts", id=1, name="c", join_code="ABCDEFGH", created_at=DAY)
+    migrate.upgrade(engine)
+    assert tables(engine) == PRACTICE_TABLES | COHORT_TABLES | SIGN_IN_TABLES | ACCOUNT_TABLES | STANDARDS_TABLES
+    with engine.begin() as conn:  # existing rows get the defaults: active, no forced change, self-signup on
+        assert conn.execute(text("SELECT active, must_change_password FROM users")).one() == (1, 0)
+        assert conn.execute(text("SELECT self_signup FROM cohorts")).scalar() == 1
+        insert(conn, "auth_sessions", token_hash="h" * 64, user_id=1, created_at=DAY, expires_at=DAY)
+    with pytest.raises(IntegrityError), engine.begin() as conn:  # a token hash is stored once
+        insert(conn, "auth_sessions", token_hash="h" * 64, user_id=1, created_at=DAY, expires_at=DAY)
+    migrate.downgrade(engine, "0003")
+    assert tables(engine) == PRACTICE_TABLES | COHORT_TABLES | SIGN_IN_TABLES
+    assert not {"active", "must_change_password"} & {c["name"] for c in inspect(engine).get_columns("users")}
+    assert "self_signup" not in {c["name"] for c in inspect(engine).get_columns("cohorts")}
+    migrate.upgrade(engine)
     assert schema_differences(engine) == []

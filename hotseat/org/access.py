@@ -29,6 +29,8 @@ def current_user(db: Session, actor: Actor) -> UserRow:
     row = db.get(UserRow, actor.id)
     if row is None or row.username != actor.username:
         raise AccessDenied("Your account no longer exists.", hint="Sign in again.")
+    if not row.active:
+        raise AccessDenied("This account is deactivated.", hint="Ask an admin of your organisation to reactivate it.")
     return row
 
 

@@ -16,6 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hotseat.errors import AccessDenied, AuthenticationError, InputError, NotFoundError
+from hotseat.org.auth_sessions import revoke_user_sessions
+from hotseat.org.codes import temporary_password
 from hotseat.org.signin import check_allowed, record_attempt
 from hotseat.storage import Store
 from hotseat.storage.schema import IdentityRow, UserRow
@@ -44,6 +46,8 @@ class Actor:
     username: str
     role: Role
     display_name: str = ""
+    active: bool = True  # False: deactivated by an admin (cannot sign in; their data stays)
+    must_change_password: bool = False  # signed in with a temporary password: choose a new one first
 
     @property
     def is_local(self) -> bool:
@@ -69,7 +73,18 @@ def _dummy_hash() -> str:
 
 def actor_of(row: UserRow) -> Actor:
     """The Actor for a users row."""
-    return Actor(id=row.id, username=row.username, role=Role(row.role), display_name=row.display_name)
+    return Actor(
+        id=row.id,
+        username=row.username,
+        role=Role(row.role),
+        display_name=row.display_name,
+        active=row.active,
+        must_change_password=row.must_change_password,
+    )
+
+
+def _deactivated() -> AccessDenied:
+    return AccessDenied("This account is deactivated.", hint="Ask an admin of your organisation to reactivate it.")
 
 
 def normalise_username(raw: str) -> str:
@@ -103,12 +118,15 @@ def _admin_row(db: Session, actor: Actor) -> UserRow:
     row = db.get(UserRow, actor.id)
     if row is None or row.username != actor.username:
         raise AccessDenied("Your account no longer exists.", hint="Sign in again.")
+    if not row.active:
+        raise _deactivated()
     if row.role != Role.ADMIN:
         raise AccessDenied("Only an admin can manage accounts.", hint="Ask an admin of your organisation.")
     return row
 
 
-def _insert_user(db: Session, username: str, password: str | None, role: Role, display_name: str) -> UserRow:
+def insert_user(db: Session, username: str, password: str | None, role: Role, display_name: str) -> UserRow:
+    """Add a users row in the caller's transaction (username already normalised); InputError if it is taken."""
     if db.scalar(select(UserRow.id).where(UserRow.username == username)) is not None:
         raise InputError(f"The username {username!r} is already taken.", hint="Choose another username.")
     row = UserRow(
@@ -128,7 +146,7 @@ def _create(store: Store, username: str, password: str | None, role: Role, displ
         check_password(password, username=name)
     try:
         with store.transaction() as db:
-            return actor_of(_insert_user(db, name, password, role, display_name))
+            return actor_of(insert_user(db, name, password, role, display_name))
     except IntegrityError as exc:  # the same username created at the same moment elsewhere
         raise InputError(f"The username {name!r} is already taken.", hint="Choose another username.") from exc
 
@@ -187,45 +205,95 @@ def authenticate(
         if hasher.check_needs_rehash(stored):
             fresh.password_hash = hasher.hash(password)
         actor = actor_of(fresh)
+    if not actor.active:  # the right password: say why, and log it (not a failure: no back-off)
+        record_attempt(store, name, client, "refused", user_id=actor.id, detail="deactivated", now=moment)
+        raise AuthenticationError("This account is deactivated.", hint="Ask an admin of your organisation.")
     record_attempt(store, name, client, "ok", user_id=actor.id, now=moment)
     return actor
 
 
 def change_password(store: Store, actor: Actor, current: str, new: str) -> None:
-    """The user changes their own password (the current one is checked first, with the same back-off)."""
-    authenticate(store, actor.username, current, client=f"user:{actor.id}")
+    """The user changes their own password (the current one is checked first, with the same back-off).
+
+    A temporary password is then no longer temporary (`must_change_password` is cleared).
+    """
     check_password(new, username=actor.username)
+    if new == current:
+        raise InputError("The new password is the same as the current one.", hint="Choose a different password.")
+    authenticate(store, actor.username, current, client=f"user:{actor.id}")
+    hashed = hash_password(new)
     with store.transaction() as db:
         row = db.get(UserRow, actor.id)
         if row is None:
             raise AccessDenied("Your account no longer exists.", hint="Sign in again.")
-        row.password_hash = hash_password(new)
+        row.password_hash = hashed
+        row.must_change_password = False
 
 
-def set_password(store: Store, actor: Actor, user_id: int, new: str) -> None:
-    """An admin sets another user's password (e.g. a forgotten one)."""
+def _managed_user(db: Session, actor: Actor, user_id: int) -> UserRow:
+    _admin_row(db, actor)
+    row = db.get(UserRow, user_id)
+    if row is None or row.username == LOCAL_USER:
+        raise NotFoundError(f"No user with id {user_id}.", hint="Pick one of the users listed.")
+    return row
+
+
+def _active_admins(db: Session) -> int:
+    query = select(func.count()).select_from(UserRow).where(UserRow.role == Role.ADMIN, UserRow.active.is_(True))
+    return int(db.scalar(query) or 0)
+
+
+def set_password(store: Store, actor: Actor, user_id: int, new: str, *, temporary: bool = False) -> None:
+    """An admin sets another user's password (e.g. a forgotten one); the user's browser sign-ins end.
+
+    `temporary`: the user must choose a new password at their next sign-in.
+    """
     with store.transaction() as db:
-        _admin_row(db, actor)
-        row = db.get(UserRow, user_id)
-        if row is None or row.username == LOCAL_USER:
-            raise NotFoundError(f"No user with id {user_id}.")
+        row = _managed_user(db, actor, user_id)
         check_password(new, username=row.username)
         row.password_hash = hash_password(new)
+        row.must_change_password = temporary
+        revoke_user_sessions(db, row.id)
+
+
+def reset_password(store: Store, actor: Actor, user_id: int) -> str:
+    """An admin resets a forgotten password: returns a temporary one to pass on (shown once, never stored).
+
+    The user must change it at their next sign-in; their browser sign-ins end, and a lockout or
+    back-off after failed sign-ins is lifted (logged as unlocked).
+    """
+    temporary = temporary_password()
+    set_password(store, actor, user_id, temporary, temporary=True)
+    user = actor_by_id(store, user_id)
+    record_attempt(
+        store, user.username, "admin", "unlocked", user_id=user.id, method="admin", detail=f"reset by {actor.username}"
+    )
+    return temporary
 
 
 def set_role(store: Store, actor: Actor, user_id: int, role: Role | str) -> Actor:
-    """An admin changes a user's role; the last admin cannot be demoted."""
+    """An admin changes a user's role; the last active admin cannot be demoted (not even by themselves)."""
     new_role = Role(role)
     with store.transaction() as db:
-        _admin_row(db, actor)
-        row = db.get(UserRow, user_id)
-        if row is None or row.username == LOCAL_USER:
-            raise NotFoundError(f"No user with id {user_id}.")
-        if row.role == Role.ADMIN and new_role != Role.ADMIN:
-            admins = db.scalar(select(func.count()).select_from(UserRow).where(UserRow.role == Role.ADMIN))
-            if admins == 1:
-                raise InputError("This is the last admin.", hint="Make someone else an admin first.")
+        row = _managed_user(db, actor, user_id)
+        if row.role == Role.ADMIN and new_role != Role.ADMIN and row.active and _active_admins(db) == 1:
+            raise InputError("This is the last admin.", hint="Make someone else an admin first.")
         row.role = new_role.value
+        return actor_of(row)
+
+
+def set_active(store: Store, actor: Actor, user_id: int, active: bool) -> Actor:
+    """An admin deactivates (or reactivates) a user: a deactivated user cannot sign in; their data stays.
+
+    Deactivating ends the user's browser sign-ins at once. The last active admin cannot be deactivated.
+    """
+    with store.transaction() as db:
+        row = _managed_user(db, actor, user_id)
+        if not active and row.active and row.role == Role.ADMIN and _active_admins(db) == 1:
+            raise InputError("This is the last admin.", hint="Make someone else an admin first.")
+        row.active = active
+        if not active:
+            revoke_user_sessions(db, row.id)
         return actor_of(row)
 
 
@@ -246,6 +314,14 @@ def actor_by_id(store: Store, user_id: int) -> Actor:
         if row is None:
             raise NotFoundError(f"No user with id {user_id}.", hint="Sign in again.")
         return actor_of(row)
+
+
+def signed_in_actor(store: Store, user_id: int) -> Actor:
+    """The user a page or a cookie says is signed in: NotFoundError if gone, AccessDenied if deactivated."""
+    actor = actor_by_id(store, user_id)
+    if not actor.active:
+        raise _deactivated()
+    return actor
 
 
 @dataclass(frozen=True)
@@ -284,6 +360,9 @@ def identity_actor(store: Store, identity: SsoIdentity, *, client: str = "sso") 
     except IntegrityError:  # the same identity signed in from another tab at the same moment
         with store.transaction() as db:
             actor = _linked_or_new(db, identity, email)
+    if not actor.active:
+        record_attempt(store, actor.username, client, "refused", user_id=actor.id, method="sso", detail="deactivated")
+        raise _deactivated()
     record_attempt(store, actor.username, client, "ok", user_id=actor.id, method="sso")
     return actor
 

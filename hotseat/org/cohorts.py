@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,11 +19,12 @@ from hotseat.org.access import (
     require_role,
 )
 from hotseat.org.accounts import Actor, Role
+from hotseat.org.codes import UPPER, random_code
 from hotseat.org.timeutil import aware
 from hotseat.storage import Store
 from hotseat.storage.schema import CohortMemberRow, CohortRow, UserRow
 
-CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no I, L, O, 0, 1: nothing to misread
+CODE_ALPHABET = UPPER  # nothing to misread (see hotseat.org.codes)
 CODE_LENGTH = 8
 
 
@@ -38,6 +38,7 @@ class Cohort:
     created_at: datetime
     trainees: int
     graders: int
+    self_signup: bool = True  # trainees may make their own account with the join code
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ class Member:
 
 def new_join_code() -> str:
     """A random join code (from `secrets`), stored without its dash."""
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return random_code(CODE_ALPHABET, CODE_LENGTH)
 
 
 def normalise_join_code(raw: str) -> str:
@@ -90,6 +91,7 @@ def _view(db: Session, row: CohortRow, *, show_code: bool) -> Cohort:
         created_at=aware(row.created_at),
         trainees=int(counts.get(Role.TRAINEE.value, 0)),
         graders=int(counts.get(Role.GRADER.value, 0)),
+        self_signup=row.self_signup,
     )
 
 
@@ -118,6 +120,16 @@ def rotate_join_code(store: Store, actor: Actor, cohort_id: int) -> str:
         row = cohort_row(db, cohort_id)
         row.join_code = new_join_code()
         return format_join_code(row.join_code)
+
+
+def set_self_signup(store: Store, actor: Actor, cohort_id: int, allowed: bool) -> Cohort:
+    """An admin allows (or stops) trainees making their own account with this cohort's join code."""
+    with store.transaction() as db:
+        require_role(db, actor, Role.ADMIN, doing="change self-signup")
+        row = cohort_row(db, cohort_id)
+        row.self_signup = allowed
+        db.flush()
+        return _view(db, row, show_code=True)
 
 
 def _member_role(db: Session, cohort_id: int, user_id: int) -> str | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +16,7 @@ from hotseat.errors import InputError
 from hotseat.org.access import current_user, require_cohort_grader, require_role
 from hotseat.org.accounts import Actor, Role, check_password, hash_password, normalise_username
 from hotseat.org.assignments import assignment_of, attempts_by_trainee
+from hotseat.org.codes import temporary_password
 from hotseat.org.cohorts import cohort_row
 from hotseat.org.dashboard import cohort_dashboard
 from hotseat.org.reviews import final_scores, load_reviews
@@ -217,7 +217,7 @@ def _parse_rows(text: str) -> list[_Planned]:
             if password:
                 check_password(password, username=username)
             planned.append(
-                _Planned(username, cells.get("display_name", ""), role, password or _temporary(), not password)
+                _Planned(username, cells.get("display_name", ""), role, password or temporary_password(), not password)
             )
         except InputError as exc:
             errors.append(f"Row {number}: {exc.message}" + (f" ({exc.hint})" if exc.hint else ""))
@@ -230,10 +230,6 @@ def _parse_rows(text: str) -> list[_Planned]:
     if not planned:
         raise InputError("The CSV has no users in it.", hint="Add one row per user below the header row.")
     return planned
-
-
-def _temporary() -> str:
-    return secrets.token_urlsafe(12)
 
 
 def import_users_csv(store: Store, actor: Actor, text: str, *, cohort_id: int | None = None) -> list[ImportedUser]:
@@ -266,6 +262,7 @@ def import_users_csv(store: Store, actor: Actor, text: str, *, cohort_id: int | 
                     display_name=plan.display_name[:200],
                     role=plan.role.value,
                     password_hash=hashed,
+                    must_change_password=plan.generated,  # a temporary password: changed at first sign-in
                 )
                 db.add(row)
                 db.flush()

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    true,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -69,6 +70,10 @@ class UserRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # An admin allowed single sign-on with this username as its verified email to claim the account (0003).
     sso_link_allowed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # A deactivated user cannot sign in; their sessions and reviews stay (0005).
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Set with a temporary password (an admin's reset, a CSV import): changed at the next sign-in (0005).
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class IdentityRow(Base):
@@ -162,6 +167,8 @@ class CohortRow(Base):
     join_code: Mapped[str] = mapped_column(CleanString(32), unique=True)  # normalised: upper case, no dashes
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Trainees may make their own account with the join code (0005); an admin can turn it off.
+    self_signup: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class CohortMemberRow(Base):
@@ -240,6 +247,21 @@ class ReviewScoreRow(Base):
     evaluator_score: Mapped[int] = mapped_column(Integer)
     grader_score: Mapped[int] = mapped_column(Integer)
     comment: Mapped[str] = mapped_column(CleanText, default="")
+
+
+# -- signed-in browsers (migration 0005) --------------------------------------------------------
+class AuthSessionRow(Base):
+    """A password account signed in from a browser: the cookie holds the token, this row its SHA-256."""
+
+    __tablename__ = "auth_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(CleanString(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    client: Mapped[str] = mapped_column(CleanString(100), default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 # -- company standards (migration 0006) ----------------------------------------------------------

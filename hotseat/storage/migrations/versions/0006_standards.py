@@ -4,7 +4,7 @@ Adds one table; exactly one of cohort_id and assignment_id is set on each row, a
 assignment's standard overrides its cohort's.
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0005
 Create Date: 2026-12-01
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0003"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
