@@ -39,7 +39,7 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter[str]]:
 
     monkeypatch.setattr(st, "navigation", counting("script runs", st.navigation))
     monkeypatch.setattr(state, "local_actor", counting("actor loads", state.local_actor))
-    monkeypatch.setattr(state, "actor_by_id", counting("actor loads", state.actor_by_id))
+    monkeypatch.setattr(state, "signed_in_actor", counting("actor loads", state.signed_in_actor))
     monkeypatch.setattr(Store, "load_session", counting("session loads", Store.load_session))
     monkeypatch.setattr(PersonaLibrary, "get", counting("persona file look-ups", PersonaLibrary.get))
     monkeypatch.setattr(

@@ -10,9 +10,9 @@ import streamlit as st
 
 from evaluators.skills import Skill
 from hotseat.errors import HotseatError
-from hotseat.org.accounts import Actor, Role, list_users
+from hotseat.org.accounts import Actor, Role, list_users, reset_password, set_active, set_role
 from hotseat.org.assignments import MAX_ATTEMPTS_COUNTED, create_assignment, list_assignments
-from hotseat.org.cohorts import Cohort, add_grader, cohort_members, create_cohort, list_cohorts
+from hotseat.org.cohorts import Cohort, add_grader, cohort_members, create_cohort, list_cohorts, set_self_signup
 from hotseat.org.csv_io import IMPORT_COLUMNS, export_progress_csv, export_sessions_csv, import_users_csv
 from hotseat.org.dashboard import AssignmentCompletion, CohortDashboard, cohort_dashboard
 from hotseat.services import Services
@@ -41,6 +41,7 @@ def render(page: PageContext) -> None:
         st.error(exc.user_message())
         return
     _import_users(page, cohorts)
+    _users(page)
     _sign_ins(svc, actor)
     if not cohorts:
         st.info("No cohorts yet: create the first one above.")
@@ -50,6 +51,7 @@ def render(page: PageContext) -> None:
     cohort = by_id[cohort_id or cohorts[0].id]
     with st.container(key="join_code"):
         st.markdown(f"Join code for **{as_text(cohort.name)}**: `{cohort.join_code}`")
+    _self_signup_switch(svc, actor, cohort)
     st.caption(f"{cohort.trainees} trainee(s) · {cohort.graders} grader(s)")
     # Stateful tabs: the open one survives reruns, and only its content is computed.
     people, assignments, dashboard = st.tabs(TABS, key="admin_tab", on_change="rerun")
@@ -96,7 +98,7 @@ def _people(svc: Services, actor: Actor, cohort: Cohort) -> None:
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     else:
         st.caption("Nobody yet: trainees join with the code; add graders below.")
-    candidates = {g.id: g for g in graders if g.id not in member_ids}
+    candidates = {g.id: g for g in graders if g.id not in member_ids and g.active}
     if not candidates:
         st.caption("Every grader account already grades this cohort. Import graders with the CSV import.")
         return
@@ -345,3 +347,89 @@ def _import_users(page: PageContext, cohorts: list[Cohort]) -> None:
             if st.button("I have noted them", key="import_passwords_done"):
                 state.issued_passwords.clear()
                 st.rerun()
+
+
+# -- accounts: users (role, password reset, deactivation) and self-signup --------------------------
+USER_STATUS = {True: "active", False: "deactivated"}
+
+
+def _self_signup_switch(svc: Services, actor: Actor, cohort: Cohort) -> None:
+    """The cohort's self-signup switch: may trainees make their own account with its join code?"""
+    allowed = st.toggle(
+        "Trainees may sign up with this code",
+        value=cohort.self_signup,
+        key=f"self_signup_{cohort.id}",
+        help="Off: only accounts you make (or import) can join, with the same code.",
+    )
+    if allowed == cohort.self_signup:
+        return
+    try:
+        set_self_signup(svc.store, actor, cohort.id, allowed)
+    except HotseatError as exc:
+        st.error(exc.user_message())
+    else:
+        state = "on" if allowed else "off"
+        flash(f"Self-signup with the code of {as_text(cohort.name)} is {state}.")
+        st.rerun()
+
+
+def _users(page: PageContext) -> None:
+    """Every account: change a role, reset a forgotten password, deactivate or reactivate."""
+    svc, actor, state = page.svc, page.actor, page.state
+    with st.expander("Users", expanded=state.reset_password is not None):
+        try:
+            users = list_users(svc.store, actor)
+        except HotseatError as exc:
+            st.error(exc.user_message())
+            return
+        if state.reset_password is not None:
+            username, temporary = state.reset_password
+            st.warning(
+                f"Temporary password for **{as_text(username)}**: pass it on now, it is not shown again. "
+                "They choose their own at their next sign-in."
+            )
+            st.code(temporary, language=None)
+            if st.button("I have passed it on", key="users_reset_done"):
+                state.reset_password = None
+                st.rerun()
+        rows = [
+            {"Username": u.username, "Name": u.display_name, "Role": u.role.value, "Status": USER_STATUS[u.active],
+             "Password": "temporary" if u.must_change_password else ""}
+            for u in users
+        ]  # fmt: skip
+        st.dataframe(pd.DataFrame(rows), hide_index=True, key="users_table")
+        by_id = {u.id: u for u in users}
+        picked = st.selectbox(
+            "User",
+            list(by_id),
+            format_func=lambda u: f"{by_id[u].label} ({by_id[u].username}, {by_id[u].role.value})",
+            key="users_pick",
+        )
+        if picked is None:
+            return
+        _user_actions(page, by_id[picked])
+
+
+def _user_actions(page: PageContext, user: Actor) -> None:
+    svc, actor, state = page.svc, page.actor, page.state
+    roles = list(Role)
+    left, middle, right = st.columns(3)
+    role = left.selectbox("Role", roles, index=roles.index(user.role), format_func=str, key=f"users_role_{user.id}")
+    done: str | None = None
+    try:
+        if left.button("Change role", key="users_set_role", disabled=role == user.role):
+            changed = set_role(svc.store, actor, user.id, role)
+            done = f"{as_text(changed.username)} is now a {changed.role.value}."
+        if middle.button("Reset password", key="users_reset"):
+            state.reset_password = (user.username, reset_password(svc.store, actor, user.id))
+            done = f"The password of {as_text(user.username)} is reset; their browser sign-ins have ended."
+        label, key = ("Deactivate", "users_deactivate") if user.active else ("Reactivate", "users_reactivate")
+        if right.button(label, key=key):
+            changed = set_active(svc.store, actor, user.id, not user.active)
+            done = f"{as_text(changed.username)} is {USER_STATUS[changed.active]}."
+    except HotseatError as exc:
+        st.error(exc.user_message())
+        return
+    if done is not None:
+        flash(done)
+        st.rerun()

@@ -41,6 +41,8 @@ def menu_keys(actor: Actor) -> list[str]:
     """The keys of the pages this user may open, in menu order."""
     if actor.is_local:
         return [*EVERYONE, "signin"]
+    if actor.must_change_password:  # a temporary password: the account page (to change it) until it is changed
+        return ["signout"]
     return [*EVERYONE, *BY_ROLE.get(actor.role, ()), "signout"]
 
 

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from typing import Literal
 
 import streamlit as st
 
-from hotseat.errors import HotseatError, NotFoundError
-from hotseat.org.accounts import Actor, SsoIdentity, actor_by_id, identity_actor, local_actor
+from hotseat.errors import AccessDenied, HotseatError, NotFoundError
+from hotseat.org.accounts import Actor, SsoIdentity, identity_actor, local_actor, signed_in_actor
+from hotseat.org.auth_sessions import (
+    COOKIE_NAME,
+    LIFETIME,
+    auth_session_user,
+    open_auth_session,
+    revoke_auth_session,
+)
 from hotseat.services import Services, build_services
 
 STATE_KEY = "hotseat"
@@ -29,6 +38,10 @@ class UiState:
     just_signed_in: bool = False  # send the user to their role's first page on the next run
     review_session_id: str | None = None  # the session open on the review screen
     issued_passwords: list[tuple[str, str]] = field(default_factory=list)  # imported users' temporary passwords
+    reset_password: tuple[str, str] | None = None  # (username, temporary password) an admin just reset
+    auth_token: str | None = None  # this tab's browser sign-in (a password account), as in the cookie
+    cookie_checked: str | None = None  # the connection's cookie, once looked up (not looked up again)
+    cookie_write: Literal["set", "clear"] | None = None  # what this tab writes to the session cookie
 
     def clear_messages(self) -> None:
         """Forget the error, the refused text and the hint (a new path of practice starts clean)."""
@@ -141,37 +154,97 @@ def sso_providers() -> list[str | None]:
     return [None, *named] if "client_id" in auth else named
 
 
+def browser_cookie() -> str | None:
+    """The session cookie this tab's connection was opened with (a refresh sends the current one)."""
+    try:
+        value = st.context.cookies.get(COOKIE_NAME)
+    except Exception:  # no browser connection (bare mode)
+        return None
+    return value if isinstance(value, str) and value else None
+
+
+def _restore_from_cookie(svc: Services, state: UiState) -> None:
+    """Sign in the password account whose unexpired, unrevoked token the browser sent (after a refresh)."""
+    token = browser_cookie()
+    if token is None or token == state.cookie_checked:
+        return
+    state.cookie_checked = token
+    user_id = auth_session_user(svc.store, token)
+    if user_id is None:  # expired, revoked (signed out, reset, deactivated) or not ours: the browser forgets it
+        state.cookie_write = "clear"
+        return
+    state.actor_id, state.auth_token, state.cookie_write = user_id, token, None
+
+
 def current_actor(svc: Services) -> Actor:
     """The signed-in user (read fresh, so a changed role counts at once), else the single local user."""
     state = ui_state()
     if state.actor_id is None and (identity := sso_identity()) is not None:
         try:
             sign_in(state, identity_actor(svc.store, identity, client=client_address()), land=False)
-        except HotseatError as exc:  # e.g. an email that cannot be a username
+        except HotseatError as exc:  # e.g. an email that cannot be a username, a deactivated account
             st.error(f"Single sign-on: {exc.user_message()}")
+    if state.actor_id is None:
+        _restore_from_cookie(svc, state)
     if state.actor_id is not None:
         try:
-            return actor_by_id(svc.store, state.actor_id)
-        except NotFoundError:
+            return signed_in_actor(svc.store, state.actor_id)
+        except (NotFoundError, AccessDenied) as exc:  # deleted or deactivated meanwhile: signed out here too
             state.actor_id = None
+            if state.auth_token is not None:
+                state.auth_token, state.cookie_write = None, "clear"
+            if isinstance(exc, AccessDenied):
+                st.error(exc.user_message())
     return local_actor(svc.store)
 
 
-def sign_in(state: UiState, actor: Actor, *, land: bool = True) -> None:
-    """Remember the signed-in user (`land`: open their role's first page next); close the local user's session."""
+def sign_in(state: UiState, actor: Actor, *, land: bool = True, remember: bool = False) -> None:
+    """Remember the signed-in user (`land`: open their role's first page next); close the local user's session.
+
+    `remember` (a password sign-in): also keep it in a session cookie, so a refresh keeps them signed in.
+    """
     state.actor_id = actor.id
     state.just_signed_in = land
     state.review_session_id = None
     remember_session(state, None)
+    if remember:
+        state.auth_token = open_auth_session(services().store, actor.id, client=client_address())
+        state.cookie_write = "set"
 
 
 def sign_out(state: UiState) -> None:
-    """Forget the signed-in user (and end the single sign-on session, if that is how they came)."""
+    """Forget the signed-in user: revoke the browser sign-in and clear its cookie (or end single sign-on)."""
     from_sso = sso_identity() is not None
+    if state.auth_token is not None:
+        revoke_auth_session(services().store, state.auth_token)
+        state.auth_token = None
+    state.cookie_write = "clear" if state.cookie_write or browser_cookie() else None
     state.actor_id = None
     state.just_signed_in = False
     state.review_session_id = None
     state.issued_passwords.clear()
+    state.reset_password = None
     remember_session(state, None)
     if from_sso:
         st.logout()
+
+
+def write_session_cookie(state: UiState) -> None:
+    """Set or clear the browser's session cookie (JavaScript in the page: Streamlit sets no cookie itself).
+
+    Drawn on every run while there is something to write, at the top of the page and hidden; the
+    element runs its script when its content changes, so a rerun does not write it again.
+    """
+    if state.cookie_write is None:
+        return
+    if state.cookie_write == "set" and state.auth_token is not None:
+        value, max_age = state.auth_token, int(LIFETIME.total_seconds())
+    else:
+        value, max_age = "", 0
+    cookie = json.dumps(f"{COOKIE_NAME}={value}; path=/; max-age={max_age}; SameSite=Strict")
+    script = (
+        f"<style>.st-key-hs_session_cookie{{display:none}}</style><script>document.cookie = {cookie}"
+        ' + (location.protocol === "https:" ? "; Secure" : "");</script>'
+    )
+    with st.container(key="hs_session_cookie"):
+        st.html(script, unsafe_allow_javascript=True)
