@@ -26,6 +26,8 @@ def _cookie_scripts(at: AppTest) -> list[str]:
 
 def _sign_up(code: str, username: str, password: str = PASSWORD, again: str | None = None) -> AppTest:
     at = _goto(AppTest.from_file(APP, default_timeout=30), "account")
+    assert not any(t.key == "signup_code" for t in at.text_input)  # the form opens on request
+    at.toggle(key="signup_open").set_value(True).run()
     at.text_input(key="signup_code").input(code)
     at.text_input(key="signup_username").input(username)
     at.text_input(key="signup_name").input(username.title())
@@ -134,12 +136,17 @@ def test_a_deactivated_user_is_signed_out_of_an_open_tab(org: Org) -> None:
 
 def test_the_admin_turns_self_signup_off_and_on_with_the_switch(org: Org) -> None:
     at = _sign_in("ada")
-    switch = at.toggle(key=f"self_signup_{org.cohort.id}")
+    switch = at.toggle(key=f"self_signup_{org.cohort.id}_True")
     assert switch.value is True
     switch.set_value(False).run()
     assert any("Self-signup with the code of March is off" in s.value for s in at.success)
     assert [c.self_signup for c in list_cohorts(org.svc.store, org.admin) if c.id == org.cohort.id] == [False]
-    at.toggle(key=f"self_signup_{org.cohort.id}").set_value(True).run()
+    set_self_signup(org.svc.store, org.admin, org.cohort.id, True)  # another admin, in another tab
+    at.run()
+    assert at.toggle(key=f"self_signup_{org.cohort.id}_True").value is True  # this tab follows, sets nothing
+    at.toggle(key=f"self_signup_{org.cohort.id}_True").set_value(False).run()
+    assert any("Self-signup with the code of March is off" in s.value for s in at.success)
+    at.toggle(key=f"self_signup_{org.cohort.id}_False").set_value(True).run()
     assert all(c.self_signup for c in list_cohorts(org.svc.store, org.admin))
 
 

@@ -358,7 +358,7 @@ def _self_signup_switch(svc: Services, actor: Actor, cohort: Cohort) -> None:
     allowed = st.toggle(
         "Trainees may sign up with this code",
         value=cohort.self_signup,
-        key=f"self_signup_{cohort.id}",
+        key=f"self_signup_{cohort.id}_{cohort.self_signup}",  # a new widget when it changes elsewhere: never stale
         help="Off: only accounts you make (or import) can join, with the same code.",
     )
     if allowed == cohort.self_signup:

@@ -49,7 +49,9 @@ def _sign_in_form(page: PageContext) -> None:
 
 def _sign_up_form(page: PageContext) -> None:
     """A trainee makes their own account with their cohort's join code (if the cohort allows it)."""
-    st.subheader("New here? Sign up with your cohort's join code")
+    st.divider()
+    if not st.toggle("New here? Sign up with your cohort's join code", key="signup_open"):
+        return
     with st.form("sign_up", clear_on_submit=False):
         code = st.text_input("Join code", placeholder="ABCD-EFGH", key="signup_code")
         username = st.text_input("Choose a username", key="signup_username", autocomplete="username")
