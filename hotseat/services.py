@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hotseat.authoring.catalog import PersonaCatalog
 from hotseat.practice.engine import PracticeEngine
 from hotseat.practice.personas import PersonaLibrary
 from hotseat.prompts import PromptLibrary
@@ -18,7 +19,7 @@ class Services:
 
     settings: Settings
     store: Store
-    personas: PersonaLibrary
+    personas: PersonaCatalog  # built-in persona files and the database's custom personas
     prompts: PromptLibrary
     engine: PracticeEngine
     provider_label: str
@@ -32,11 +33,12 @@ class Services:
 
 
 def build_services(settings: Settings | None = None) -> Services:
-    """Check the prompt files, open the database (migrating it), load the persona folder, pick the provider."""
+    """Check the prompt files, open the database (migrating it), join the persona folder and the custom personas,
+    pick the provider."""
     settings = settings or load_settings()
     prompts = PromptLibrary(settings.prompts_dir)
     prompts.check()  # a broken prompt file fails here, at start, not after a trainee's turn is stored
     store = Store.open(settings.resolved_database_url())
-    personas = PersonaLibrary(settings.personas_dir)
+    personas = PersonaCatalog(PersonaLibrary(settings.personas_dir), store)
     engine = PracticeEngine(settings, store, personas, build_chat_model(settings))
     return Services(settings, store, personas, prompts, engine, describe_provider(settings))

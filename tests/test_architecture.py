@@ -22,7 +22,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("practice", ("hotseat.practice",)),
     ("storage", ("hotseat.storage",)),
     ("review, grading, quality", ("hotseat.review", "hotseat.grading", "hotseat.quality")),
-    ("org", ("hotseat.org",)),
+    ("org, authoring", ("hotseat.org", "hotseat.authoring")),
     ("services", ("hotseat.services",)),
     ("ui, cli", ("hotseat.ui", "hotseat.cli")),
 ]  # fmt: skip

@@ -276,7 +276,7 @@ def test_importing_users_creates_them_all_with_temporary_passwords_where_none_gi
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("username,role\nfay,trainee\ngus,boss\n", "Row 3: role 'boss' is not one of trainee, grader, admin."),
+        ("username,role\nfay,trainee\ngus,boss\n", "Row 3: role 'boss' is not one of trainee, grader, admin, author."),
         ("username\nfay\nf a y\n", "Row 3: 'f a y' is not a valid username."),
         ("username\nfay\nhal\nFAY\n", "Row 4: username 'fay' also appears in row 2."),
         ("username,password\nfay,short\n", "Row 2: The password is too short."),

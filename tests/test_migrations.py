@@ -28,6 +28,8 @@ SIGN_IN_TABLES = {"identities", "sign_in_events"}
 STANDARDS_TABLES = {"standards"}
 ACCOUNT_TABLES = {"auth_sessions"}
 HEAD = "0006"
+AUTHORING_TABLES = {"custom_personas", "persona_versions"}
+ALL_TABLES = PRACTICE_TABLES | COHORT_TABLES | SIGN_IN_TABLES | AUTHORING_TABLES | ACCOUNT_TABLES | STANDARDS_TABLES
 
 
 def tables(engine: Engine) -> set[str]:
@@ -57,7 +59,7 @@ def insert(conn: Connection, table: str, **row: object) -> None:
 def test_head_creates_every_table_and_matches_the_orm_schema(engine: Engine) -> None:
     migrate.upgrade(engine)
     assert revision(engine) == HEAD
-    assert tables(engine) == PRACTICE_TABLES | COHORT_TABLES | SIGN_IN_TABLES | ACCOUNT_TABLES | STANDARDS_TABLES
+    assert tables(engine) == ALL_TABLES
     assert schema_differences(engine) == []
 
 
@@ -66,7 +68,7 @@ def test_down_to_0001_drops_only_the_cohort_tables_and_up_again_restores_them(en
     migrate.downgrade(engine, "0001")
     assert revision(engine) == "0001" and tables(engine) == PRACTICE_TABLES
     migrate.upgrade(engine)
-    assert tables(engine) == PRACTICE_TABLES | COHORT_TABLES | SIGN_IN_TABLES | ACCOUNT_TABLES | STANDARDS_TABLES
+    assert tables(engine) == ALL_TABLES
     assert schema_differences(engine) == []
 
 
@@ -160,11 +162,11 @@ def test_down_to_0005_drops_only_the_standards_and_the_database_refuses_bad_ones
     with pytest.raises(IntegrityError, match="UNIQUE"), engine.begin() as conn:
         insert(conn, "standards", cohort_id=1, weights="{}", pass_mark=2.0, updated_at=DAY)  # one per cohort
     migrate.downgrade(engine, "0005")
-    assert tables(engine) == PRACTICE_TABLES | COHORT_TABLES | SIGN_IN_TABLES | ACCOUNT_TABLES
+    assert tables(engine) == PRACTICE_TABLES | COHORT_TABLES | SIGN_IN_TABLES | AUTHORING_TABLES | ACCOUNT_TABLES
     with engine.connect() as conn:
         assert conn.execute(text("SELECT name FROM cohorts")).scalars().all() == ["c"]
     migrate.upgrade(engine)
-    assert tables(engine) == PRACTICE_TABLES | COHORT_TABLES | SIGN_IN_TABLES | ACCOUNT_TABLES | STANDARDS_TABLES
+    assert tables(engine) == ALL_TABLES
     assert schema_differences(engine) == []
 
 
@@ -175,7 +177,7 @@ def test_down_to_0003_drops_the_account_columns_and_sessions_and_up_again_defaul
         insert(conn, "users", id=1, username="u1", display_name="", role="trainee", created_at=DAY)
         insert(conn, "cohorts", id=1, name="c", join_code="ABCDEFGH", created_at=DAY)
     migrate.upgrade(engine)
-    assert tables(engine) == PRACTICE_TABLES | COHORT_TABLES | SIGN_IN_TABLES | ACCOUNT_TABLES | STANDARDS_TABLES
+    assert tables(engine) == ALL_TABLES
     with engine.begin() as conn:  # existing rows get the defaults: active, no forced change, self-signup on
         assert conn.execute(text("SELECT active, must_change_password FROM users")).one() == (1, 0)
         assert conn.execute(text("SELECT self_signup FROM cohorts")).scalar() == 1

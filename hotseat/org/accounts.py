@@ -31,11 +31,16 @@ _SIGN_IN_FAILED = "The username or password is wrong."
 
 
 class Role(StrEnum):
-    """What a user may do: practise (trainee), review a cohort's sessions (grader), run cohorts (admin)."""
+    """What a user may do: practise (trainee), review a cohort's sessions (grader), write customers (author),
+    run cohorts (admin; admins are authors too)."""
 
     TRAINEE = "trainee"
     GRADER = "grader"
     ADMIN = "admin"
+    AUTHOR = "author"
+
+
+AUTHOR_ROLES = (Role.AUTHOR, Role.ADMIN)
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,15 @@ class Actor:
     def label(self) -> str:
         """The name to show: display name, else username."""
         return self.display_name or self.username
+
+
+def can_author(actor: Actor) -> bool:
+    """True if `actor`'s role may write custom customers (author or admin), or it is the local single user.
+
+    For menus; hotseat.authoring enforces it with the role read fresh from the database (and lets the local
+    user author only while no accounts exist).
+    """
+    return actor.is_local or actor.role in AUTHOR_ROLES
 
 
 @cache

@@ -29,7 +29,7 @@ from hotseat.org.cohorts import cohort_row
 from hotseat.org.reviews import FinalScores, final_scores
 from hotseat.org.standards import Standard, Verdict, standards_for, verdict
 from hotseat.org.timeutil import aware, due_moment, now_utc
-from hotseat.practice.personas import Difficulty, PersonaLibrary
+from hotseat.practice.personas import Difficulty, PersonaSource
 from hotseat.practice.session import PracticeSession
 from hotseat.storage import Store
 from hotseat.storage.schema import (
@@ -69,6 +69,7 @@ class Assignment:
     due_at: datetime | None
     attempts_counted: int
     created_at: datetime
+    persona_version: int | None = None  # a custom persona's pinned version; None: the latest published
 
     def closed(self, now: datetime | None = None) -> bool:
         """True once the due date has passed."""
@@ -139,6 +140,7 @@ def assignment_of(row: AssignmentRow) -> Assignment:
         due_at=aware(row.due_at) if row.due_at else None,
         attempts_counted=row.attempts_counted,
         created_at=aware(row.created_at),
+        persona_version=row.persona_version,
     )
 
 
@@ -199,16 +201,21 @@ def create_assignment(
     actor: Actor,
     cohort_id: int,
     *,
-    personas: PersonaLibrary,
+    personas: PersonaSource,
     persona_id: str,
+    persona_version: int | None = None,
     scenario_id: str | None = None,
     difficulty: Difficulty | str = Difficulty.UPSET,
     due: datetime | date | None = None,
     attempts_counted: int = 1,
     title: str = "",
 ) -> Assignment:
-    """An admin sets an assignment; persona and scenario must exist (unknown ids suggest the closest)."""
-    persona = personas.get(persona_id)
+    """An admin sets an assignment; persona and scenario must exist (unknown ids suggest the closest).
+
+    A custom persona must be published; `persona_version` pins one of its published versions (None: each
+    attempt plays the latest published version).
+    """
+    persona, _version = personas.resolve(persona_id, persona_version, published_only=True)
     scenario = persona.scenario(scenario_id)
     try:
         level = Difficulty(difficulty)
@@ -231,6 +238,7 @@ def create_assignment(
             cohort_id=cohort_id,
             title=name[:200],
             persona_id=persona.id,
+            persona_version=persona_version,
             scenario_id=scenario.id,
             difficulty=level.value,
             due_at=due_at,
@@ -358,7 +366,13 @@ def start_assignment(
         raise ConfigError("Assignments need the database store.", hint="Build the engine with hotseat.storage.Store.")
     with store.transaction() as db:
         assignment = _startable(db, actor, assignment_id, now)
-    session = engine.start(assignment.persona_id, assignment.scenario_id, assignment.difficulty, user_id=actor.id)
+    session = engine.start(
+        assignment.persona_id,
+        assignment.scenario_id,
+        assignment.difficulty,
+        user_id=actor.id,
+        persona_version=assignment.persona_version,
+    )
     with store.transaction() as db:
         _link(db, session.id, assignment.id, actor.id)
     return session
@@ -382,7 +396,10 @@ def link_session(
                 )
             raise InputError("This session already counts for another assignment.", hint="Start a new session.")
         wanted = (assignment.persona_id, assignment.scenario_id, assignment.difficulty.value)
-        if (session.persona_id, session.scenario_id, session.difficulty) != wanted:
+        pinned = assignment.persona_version
+        if (session.persona_id, session.scenario_id, session.difficulty) != wanted or (
+            pinned is not None and session.persona_version != pinned
+        ):
             raise InputError(
                 "This session is not with the assignment's customer, scenario and difficulty.",
                 hint=f"Start the assignment '{assignment.title}' instead.",

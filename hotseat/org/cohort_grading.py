@@ -26,7 +26,7 @@ from hotseat.storage.schema import AssignmentRow, AssignmentSessionRow, SessionR
 
 if TYPE_CHECKING:
     from hotseat.grading.batch_api import BatchOutcome, BatchRunner
-    from hotseat.practice.personas import PersonaLibrary
+    from hotseat.practice.personas import PersonaSource
     from hotseat.providers.base import ChatModel
     from hotseat.settings import Settings
 
@@ -114,7 +114,7 @@ def grade_cohort(
     cohort_id: int,
     *,
     model: ChatModel | None,
-    personas: PersonaLibrary | None = None,
+    personas: PersonaSource | None = None,
     concurrency: int = 1,
     batch: CohortBatch | None = None,
     on_start: Callable[[int], None] = lambda total: None,
@@ -173,7 +173,7 @@ def _grade_by_batch(
     work: CohortWork,
     batch: CohortBatch,
     model: ChatModel | None,
-    personas: PersonaLibrary | None,
+    personas: PersonaSource | None,
     concurrency: int,
     report: CohortGradeReport,
 ) -> None:

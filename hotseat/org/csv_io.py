@@ -212,7 +212,7 @@ def _parse_rows(text: str) -> list[_Planned]:
             try:
                 role = Role(role_text.lower())
             except ValueError:
-                raise InputError(f"role {role_text!r} is not one of trainee, grader, admin.") from None
+                raise InputError(f"role {role_text!r} is not one of {', '.join(r.value for r in Role)}.") from None
             password = cells.get("password", "")
             if password:
                 check_password(password, username=username)

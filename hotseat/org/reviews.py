@@ -30,7 +30,7 @@ from hotseat.org.access import (
 from hotseat.org.accounts import Actor, Role
 from hotseat.org.scores import latest_evaluations, skill_scores
 from hotseat.org.timeutil import aware, now_utc
-from hotseat.practice.personas import PersonaLibrary
+from hotseat.practice.personas import PersonaSource
 from hotseat.practice.session import PracticeSession
 from hotseat.review.grades import evaluation_for, evaluation_of, save_evaluation, session_facts, stored_evaluation
 from hotseat.storage import Store
@@ -125,7 +125,7 @@ def submit_for_review(
     actor: Actor,
     session_id: str,
     *,
-    personas: PersonaLibrary | None = None,
+    personas: PersonaSource | None = None,
     grade: GradeFn | None = None,
     now: datetime | None = None,
 ) -> datetime:

@@ -58,6 +58,7 @@ def branch_session(engine: PracticeEngine, session: PracticeSession, at_turn_ind
         id=str(uuid.uuid4()),
         user_id=original.user_id,
         persona_id=original.persona_id,
+        persona_version=original.persona_version,
         scenario_id=original.scenario_id,
         difficulty=original.difficulty,
         provider=engine.customer.name,

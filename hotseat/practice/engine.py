@@ -15,7 +15,7 @@ from evaluators.signals import TurnContext, TurnSignals
 from hotseat.errors import ConflictError, InputError
 from hotseat.practice.customer import LLMCustomer, ScriptedCustomer
 from hotseat.practice.mood import MoodChange, MoodState, ending_for, initial_mood, update_mood
-from hotseat.practice.personas import Difficulty, Persona, PersonaLibrary, Scenario
+from hotseat.practice.personas import Difficulty, Persona, PersonaSource, Scenario
 from hotseat.practice.prompt_window import CustomerPromptBuilder
 from hotseat.practice.reply_request import Customer, ReplyRequest
 from hotseat.practice.session import PracticeSession, SessionStatus, SessionStore, Turn
@@ -61,7 +61,7 @@ class PracticeEngine:
         self,
         settings: Settings,
         store: SessionStore,
-        personas: PersonaLibrary,
+        personas: PersonaSource,
         chat_model: ChatModel | None,
     ) -> None:
         self.settings = settings
@@ -87,15 +87,21 @@ class PracticeEngine:
         difficulty: Difficulty | str = Difficulty.UPSET,
         *,
         user_id: int | None = None,
+        persona_version: int | None = None,
     ) -> PracticeSession:
-        """Open a session: the customer speaks first with the scenario's opening line."""
-        persona = self.personas.get(persona_id)
+        """Open a session: the customer speaks first with the scenario's opening line.
+
+        A custom persona is played at `persona_version` (None: its latest published version); the
+        session records the version, so its debrief and reviews always read the persona it was played on.
+        """
+        persona, version = self.personas.resolve(persona_id, persona_version)
         scenario = persona.scenario(scenario_id)
         level = Difficulty(difficulty)
         session = PracticeSession(
             id=str(uuid.uuid4()),
             user_id=user_id,
             persona_id=persona.id,
+            persona_version=version,
             scenario_id=scenario.id,
             difficulty=level,
             provider=self.customer.name,
@@ -110,8 +116,8 @@ class PracticeEngine:
         return self.store.load_session(session_id, user_id=user_id)
 
     def persona_and_scenario(self, session: PracticeSession) -> tuple[Persona, Scenario]:
-        """The persona and scenario a session is played in."""
-        persona = self.personas.get(session.persona_id)
+        """The persona (at the version it was played on) and scenario a session is played in."""
+        persona = self.personas.get(session.persona_id, session.persona_version)
         return persona, persona.scenario(session.scenario_id)
 
     def validate_message(self, text: str) -> str:

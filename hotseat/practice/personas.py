@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Protocol
 
 from pydantic import AfterValidator, Field, RootModel, field_validator, model_validator
 
@@ -94,6 +94,16 @@ class Lines(RootModel[dict[Reaction, list[PersonaLine]]]):
         return Lines(merged)
 
 
+class ExampleReplies(StrictModel):
+    """The author's own trainee replies for the built-in check ("test drive"), said in order.
+
+    `good` must win the customer back within the turn limit; `bad` must make them walk away.
+    """
+
+    good: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
+    bad: list[Annotated[str, Field(min_length=1)]] = Field(default_factory=list)
+
+
 class Scenario(StrictModel):
     """One situation a persona can be met in."""
 
@@ -115,6 +125,8 @@ class Scenario(StrictModel):
     # and what would meet their need (a concrete fix of the kind they want).
     trigger_examples: list[str] = Field(default_factory=list)
     need_examples: list[str] = Field(default_factory=list)
+    # Whole replies for the built-in check that gates publishing a custom persona (see hotseat.authoring).
+    example_replies: ExampleReplies = Field(default_factory=ExampleReplies)
 
     def story(self) -> list[str]:
         """What the reader may ground a reply in: the facts, what happened and what they want."""
@@ -173,6 +185,41 @@ class Persona(StrictModel):
         return scenario.lines.merged_over(self.lines)
 
 
+class PersonaSource(Protocol):
+    """Where personas come from: the built-in files (`PersonaLibrary`), or those plus the database's custom
+    personas (`hotseat.authoring.catalog.PersonaCatalog`). Built-in personas have no versions (None)."""
+
+    def ids(self) -> list[str]:
+        """The ids of the personas trainees may pick, sorted."""
+        ...
+
+    def get(self, persona_id: str, version: int | None = None) -> Persona:
+        """One persona: `version` of a custom one (None: its latest published); built-ins take no version."""
+        ...
+
+    def resolve(
+        self, persona_id: str, version: int | None = None, *, published_only: bool = False
+    ) -> tuple[Persona, int | None]:
+        """The persona and the version to play (None for a built-in); `published_only` refuses drafts."""
+        ...
+
+    def all(self) -> list[Persona]:
+        """Every persona trainees may pick, validated (raises on the first broken one)."""
+        ...
+
+    def load_all(self) -> tuple[list[Persona], list[PersonaError]]:
+        """Every usable persona, and the error of each broken one."""
+        ...
+
+
+def no_versions(persona_id: str, version: int) -> PersonaError:
+    """The error for a version asked of a built-in persona file."""
+    return PersonaError(
+        f"{persona_id!r} is a built-in persona: it has no version {version}.",
+        hint="Only custom personas are versioned; leave the version out.",
+    )
+
+
 class PersonaLibrary:
     """All personas in a folder; files are read lazily and cached per instance."""
 
@@ -189,8 +236,10 @@ class PersonaLibrary:
             )
         return sorted(p.stem for p in self.folder.glob("*.yaml") if not p.stem.startswith("_"))
 
-    def get(self, persona_id: str) -> Persona:
-        """Load one persona; unknown ids suggest the closest ones."""
+    def get(self, persona_id: str, version: int | None = None) -> Persona:
+        """Load one persona; unknown ids suggest the closest ones (files have no versions)."""
+        if version is not None:
+            raise no_versions(persona_id, version)
         if persona_id in self._cache:
             return self._cache[persona_id]
         ids = self.ids()
@@ -202,6 +251,16 @@ class PersonaLibrary:
         persona = load_yaml_model(self.folder / f"{persona_id}.yaml", Persona, PersonaError, id=persona_id)
         self._cache[persona_id] = persona
         return persona
+
+    def has(self, persona_id: str) -> bool:
+        """True if a file for this persona id is in the folder (whether or not it is valid)."""
+        return self.folder.is_dir() and (self.folder / f"{persona_id}.yaml").is_file()
+
+    def resolve(
+        self, persona_id: str, version: int | None = None, *, published_only: bool = False
+    ) -> tuple[Persona, int | None]:
+        """The persona and None (a file has no versions)."""
+        return self.get(persona_id, version), None
 
     def all(self) -> list[Persona]:
         """Every persona, validated (raises on the first broken file)."""

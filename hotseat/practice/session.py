@@ -48,6 +48,7 @@ class PracticeSession(BaseModel):
     id: str
     user_id: int | None = None
     persona_id: str
+    persona_version: int | None = None  # the custom persona's version played; None for a built-in file
     scenario_id: str
     difficulty: Difficulty
     provider: str

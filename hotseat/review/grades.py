@@ -13,18 +13,18 @@ from pydantic import ValidationError
 
 from evaluators.results import Evaluation
 from hotseat.errors import HotseatError
-from hotseat.practice.personas import PersonaLibrary
+from hotseat.practice.personas import PersonaSource
 from hotseat.practice.session import PracticeSession
 from hotseat.providers.base import ChatModel
 from hotseat.storage import Store
 
 
-def session_facts(personas: PersonaLibrary | None, session: PracticeSession) -> tuple[str, ...]:
+def session_facts(personas: PersonaSource | None, session: PracticeSession) -> tuple[str, ...]:
     """What is true in the session's scenario (its story), for the grader; () if the persona is gone."""
     if personas is None:
         return ()
     try:
-        return tuple(personas.get(session.persona_id).scenario(session.scenario_id).story())
+        return tuple(personas.get(session.persona_id, session.persona_version).scenario(session.scenario_id).story())
     except HotseatError:  # a persona file removed or broken since: grade without the scenario's facts
         return ()
 

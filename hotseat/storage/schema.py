@@ -127,6 +127,8 @@ class SessionRow(Base):
     state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # mood, usage, summary
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    # The custom persona version it was played on (0004); None for a built-in persona file.
+    persona_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class TurnRow(Base):
@@ -201,6 +203,8 @@ class AssignmentRow(Base):
     difficulty: Mapped[str] = mapped_column(CleanString(20))
     due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     attempts_counted: Mapped[int] = mapped_column(Integer, default=1)
+    # A custom persona's pinned version (0004); None: the latest published version when an attempt starts.
+    persona_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -288,3 +292,37 @@ class StandardRow(Base):
     pass_mark: Mapped[float] = mapped_column(Float)
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+# -- custom personas written by authors (migration 0004) ---------------------------------------
+class CustomPersonaRow(Base):
+    """A customer written in the app or imported from YAML; its content lives in its versions."""
+
+    __tablename__ = "custom_personas"
+
+    id: Mapped[str] = mapped_column(CleanString(120), primary_key=True)  # the persona id (a slug)
+    title: Mapped[str] = mapped_column(CleanString(200), default="")  # of the newest version, for listings
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    published_version: Mapped[int | None] = mapped_column(Integer, nullable=True)  # what trainees play
+    archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class PersonaVersionRow(Base):
+    """One saved version of a custom persona: the validated Persona as JSON. Never edited, except its check."""
+
+    __tablename__ = "persona_versions"
+    __table_args__ = (
+        UniqueConstraint("persona_id", "version", name="uq_persona_version"),
+        CheckConstraint("version >= 1", name="ck_persona_version_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    persona_id: Mapped[str] = mapped_column(ForeignKey("custom_personas.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(Integer)  # 1, 2, 3… per persona
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)  # Persona.model_dump(mode="json")
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    note: Mapped[str] = mapped_column(CleanString(500), default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    check_report: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # the last built-in check
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

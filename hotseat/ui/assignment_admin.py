@@ -16,14 +16,14 @@ from hotseat.org.accounts import Actor
 from hotseat.org.assignments import MAX_ATTEMPTS_COUNTED, Assignment, delete_assignment, update_assignment
 from hotseat.org.cohorts import Cohort
 from hotseat.org.standards import Standard, assignment_standard, clear_standard, cohort_standard, set_standard
-from hotseat.practice.personas import Difficulty, PersonaLibrary
+from hotseat.practice.personas import Difficulty, PersonaSource
 from hotseat.services import Services
 from hotseat.ui.components import as_text
 from hotseat.ui.scores_view import skill_label
 from hotseat.ui.state import flash
 
 
-def customer_and_scenario(personas: PersonaLibrary, assignment: Assignment) -> tuple[str, str]:
+def customer_and_scenario(personas: PersonaSource, assignment: Assignment) -> tuple[str, str]:
     """The persona's and scenario's titles (the ids when the persona file is gone)."""
     try:
         persona = personas.get(assignment.persona_id)

@@ -8,7 +8,7 @@ from hotseat.errors import HotseatError
 from hotseat.org.accounts import Role
 from hotseat.org.assignments import AssignmentProgress, AssignmentStatus, Attempt, assignments_for, start_assignment
 from hotseat.org.cohorts import join_cohort, list_cohorts
-from hotseat.practice.personas import PersonaLibrary
+from hotseat.practice.personas import PersonaSource
 from hotseat.ui.components import as_text
 from hotseat.ui.context import PageContext
 from hotseat.ui.scores_view import scores_line, verdict_text
@@ -59,7 +59,7 @@ def _join(page: PageContext) -> None:
             st.rerun()
 
 
-def _persona_line(personas: PersonaLibrary, item: AssignmentProgress) -> str:
+def _persona_line(personas: PersonaSource, item: AssignmentProgress) -> str:
     a = item.assignment
     try:
         persona = personas.get(a.persona_id)

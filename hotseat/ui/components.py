@@ -11,7 +11,7 @@ import streamlit as st
 from hotseat.errors import HotseatError
 from hotseat.practice.engine import PracticeEngine
 from hotseat.practice.mood import MoodState
-from hotseat.practice.personas import Difficulty, Persona, PersonaLibrary, Scenario
+from hotseat.practice.personas import Difficulty, Persona, PersonaSource, Scenario
 from hotseat.practice.session import PracticeSession, Turn
 from hotseat.text import markdown_text
 
@@ -62,7 +62,7 @@ class CustomerPick:
     difficulty: str
 
 
-def customer_picker(personas: PersonaLibrary, *, key: str, report_broken: bool = False) -> CustomerPick | None:
+def customer_picker(personas: PersonaSource, *, key: str, report_broken: bool = False) -> CustomerPick | None:
     """Customer, scenario and difficulty selectors (widget keys `<key>_persona`, `_scenario`, `_difficulty`).
 
     None when no persona file is usable (the folder's problem shown); `report_broken` also shows each broken file.

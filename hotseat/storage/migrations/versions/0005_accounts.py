@@ -6,7 +6,7 @@ join code; on by default); auth_sessions: a password account signed in from a br
 token kept only as its SHA-256, with its expiry and revocation (sign-out, deactivation, reset).
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-01
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
