@@ -186,8 +186,13 @@ def play_path(
     persona: Persona, scenario: Scenario, replies: list[str], path: Path, settings: Settings, difficulty: Difficulty
 ) -> PathResult:
     """Say `replies` in order to the scripted customer in `scenario`; how it ended and why."""
-    engine = PracticeEngine(settings, _ScratchStore(), _OnePersona(persona), None)  # None: the scripted customer
-    session = engine.start(persona.id, scenario.id, difficulty)
+    store = _ScratchStore()
+    engine = PracticeEngine(settings, store, _OnePersona(persona), None)  # None: the scripted customer
+    started = engine.start(persona.id, scenario.id, difficulty)
+    # A fixed id: the scripted customer picks its lines by session id and turn, so the same replies
+    # always get the same conversation (and the same report).
+    session = started.model_copy(update={"id": f"check:{scenario.id}:{path}:{difficulty.value}"})
+    store.create_session(session)
     name = _first_name(scenario)
     steps: list[CheckStep] = []
     refused = ""
