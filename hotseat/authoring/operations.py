@@ -273,11 +273,15 @@ def import_yaml(
     text: str,
     *,
     persona_id: str | None = None,
+    default_id: str | None = None,
     source: str = "The file",
     note: str = "imported from YAML",
 ) -> VersionInfo:
-    """Import a persona from YAML: a new custom persona (version 1), or a new version of an existing one."""
-    persona = persona_from_yaml(text, persona_id=persona_id, source=source)
+    """Import a persona from YAML: a new custom persona (version 1), or a new version of an existing one.
+
+    Its id is `persona_id`, else the file's `id:`, else `default_id` (e.g. the file name).
+    """
+    persona = persona_from_yaml(text, persona_id=persona_id, default_id=default_id, source=source)
     if catalog.is_custom(persona.id):
         return save_version(store, catalog, actor, persona.id, persona, note=note)
     return create_persona(store, catalog, actor, persona, note=note)

@@ -103,9 +103,13 @@ def parse_yaml(text: str, *, source: str = "The file") -> dict[str, Any]:
     return raw
 
 
-def persona_from_yaml(text: str, *, persona_id: str | None = None, source: str = "The file") -> Persona:
-    """A Persona from YAML text; its id is `persona_id`, else the file's own `id:`."""
+def persona_from_yaml(
+    text: str, *, persona_id: str | None = None, default_id: str | None = None, source: str = "The file"
+) -> Persona:
+    """A Persona from YAML text; its id is `persona_id`, else the file's own `id:`, else `default_id`."""
     raw = parse_yaml(text, source=source)
+    if persona_id is None and not raw.get("id"):
+        persona_id = default_id
     if persona_id is None and not raw.get("id"):
         error = FieldError("id", "this field is required (or give the id with --id)", ("id",))
         raise PersonaInvalid(f"{source} is invalid:\n{describe([error])}", fields=(error,))

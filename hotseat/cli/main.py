@@ -20,7 +20,10 @@ from hotseat.errors import HotseatError, NotFoundError, ProviderError, StorageEr
 from hotseat.practice.personas import Difficulty
 
 if TYPE_CHECKING:
+    from hotseat.authoring.catalog import PersonaCatalog
+    from hotseat.authoring.check import CheckReport
     from hotseat.practice.engine import PracticeEngine
+    from hotseat.practice.personas import Persona
     from hotseat.practice.session import PracticeSession
 
 err = Console(stderr=True)
@@ -65,9 +68,30 @@ app = typer.Typer(
 )
 
 
-@app.command()
-def personas(as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False) -> None:
-    """List and validate the personas and their scenarios (and check the prompt files)."""
+personas_app = typer.Typer(
+    help="List, validate, import and export personas (built-in files and custom ones in the database)."
+)
+app.add_typer(personas_app, name="personas")
+
+
+def _catalog() -> PersonaCatalog:
+    """The persona catalog over the configured persona folder and database (the prompt files are not needed)."""
+    from hotseat.authoring.catalog import PersonaCatalog
+    from hotseat.practice.personas import PersonaLibrary
+    from hotseat.settings import load_settings
+    from hotseat.storage import Store
+
+    settings = load_settings()
+    return PersonaCatalog(PersonaLibrary(settings.personas_dir), Store.open(settings.resolved_database_url()))
+
+
+@personas_app.callback(invoke_without_command=True)
+def personas(
+    ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False
+) -> None:
+    """List and validate the personas and their scenarios (and check the prompt files); custom ones are marked."""
+    if ctx.invoked_subcommand is not None:
+        return
     from hotseat.practice.personas import PersonaLibrary
     from hotseat.prompts import PromptLibrary
     from hotseat.settings import load_settings
@@ -79,26 +103,171 @@ def personas(as_json: Annotated[bool, typer.Option("--json", help="Print as JSON
         PromptLibrary(settings.prompts_dir).check()
     except HotseatError as exc:
         broken.append(exc)
+    custom: list[tuple[Persona, str, int | None, int | None]] = []  # persona, marker, published, latest
+    try:
+        catalog = _catalog()
+        for entry in catalog.entries(include_unpublished=True):
+            if entry.custom:
+                try:
+                    shown = catalog.get(entry.id, entry.published_version or entry.latest_version)
+                except HotseatError as exc:
+                    broken.append(exc)
+                    continue
+                custom.append((shown, entry.marker, entry.published_version, entry.latest_version))
+    except (HotseatError, SQLAlchemyError) as exc:  # the database is down: the files are still listed
+        broken.append(as_hotseat_error(exc))
     for problem in broken:  # each broken file is reported; the others are listed as usual
         err.print(f"[red]Error:[/red] {escape(problem.user_message())}", highlight=False, soft_wrap=True)
     if as_json:
-        data = [
-            {
-                "id": p.id,
-                "title": p.title,
-                "loyalty_killer": p.loyalty_killer,
-                "scenarios": [{"id": s.id, "title": s.title, "industry": s.industry} for s in p.scenarios],
-            }
-            for p in loaded
+        data: list[dict[str, Any]] = [_persona_json(p) | {"custom": False} for p in loaded]
+        data += [
+            _persona_json(p) | {"custom": True, "published_version": published, "latest_version": latest}
+            for p, _marker, published, latest in custom
         ]
         print(json.dumps(data, indent=2))
     else:
         for p in loaded:
-            out.print(f"[bold]{p.id}[/bold] — {escape(p.title)}", highlight=False)
-            for s in p.scenarios:
-                out.print(f"    {s.id}: {escape(s.title)} ({escape(s.industry)})", highlight=False)
+            _print_persona(p, "")
+        for p, marker, _published, _latest in custom:
+            _print_persona(p, f"  [{marker}]")
     if broken:
         raise typer.Exit(code=1)
+
+
+def _persona_json(p: Persona) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "title": p.title,
+        "loyalty_killer": p.loyalty_killer,
+        "scenarios": [{"id": s.id, "title": s.title, "industry": s.industry} for s in p.scenarios],
+    }
+
+
+def _print_persona(p: Persona, marker: str) -> None:
+    out.print(f"[bold]{p.id}[/bold] — {escape(p.title)}{escape(marker)}", highlight=False)
+    for s in p.scenarios:
+        out.print(f"    {s.id}: {escape(s.title)} ({escape(s.industry)})", highlight=False)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise typer.BadParameter(f"cannot read {path}: {exc.strerror}") from exc
+
+
+def _print_check(report: CheckReport) -> None:
+    verdict = "passed" if report.passed else "did not pass"
+    out.print(
+        f"Built-in check of {report.persona_id} (difficulty {report.difficulty.value}): {verdict}",
+        markup=False,
+        highlight=False,
+    )
+    out.print(report.summary(), markup=False, highlight=False, soft_wrap=True)
+
+
+@personas_app.command("validate")
+def personas_validate(
+    file: Annotated[Path, typer.Argument(help="A persona YAML file.")],
+    persona_id: Annotated[str | None, typer.Option("--id", help="The persona id (default: the file's id:).")] = None,
+    check: Annotated[bool, typer.Option("--check", help="Also run the built-in check (example replies).")] = False,
+) -> None:
+    """Validate a persona file with the same models as the built-in ones (exit 2 with each field's error)."""
+    from hotseat.authoring.check import check_persona
+    from hotseat.authoring.validation import persona_from_yaml
+    from hotseat.settings import load_settings
+
+    persona = persona_from_yaml(_read(file), persona_id=persona_id, default_id=file.stem, source=file.name)
+    out.print(f"{file.name} is valid: {persona.id}, {len(persona.scenarios)} scenario(s).", markup=False)
+    if check:
+        report = check_persona(persona, load_settings())
+        _print_check(report)
+        if not report.passed:
+            raise typer.Exit(code=1)
+
+
+@personas_app.command("import")
+def personas_import(
+    file: Annotated[Path, typer.Argument(help="A persona YAML file (e.g. from `hotseat personas export`).")],
+    persona_id: Annotated[
+        str | None, typer.Option("--id", help="The persona id (default: the file's id:, else its name).")
+    ] = None,
+    publish_it: Annotated[
+        bool, typer.Option("--publish", help="Run the built-in check and publish if it passes.")
+    ] = False,
+) -> None:
+    """Import a persona into the database: a new custom persona, or a new version of an existing one."""
+    from hotseat.authoring.operations import import_yaml, publish
+    from hotseat.settings import load_settings
+
+    catalog = _catalog()
+    info = import_yaml(
+        catalog.store, catalog, None, _read(file), persona_id=persona_id, default_id=file.stem, source=file.name
+    )
+    out.print(f"Imported {info.persona_id} version {info.version}.", markup=False, highlight=False)
+    if publish_it:
+        published = publish(catalog.store, catalog, None, info.persona_id, load_settings(), info.version)
+        out.print(f"Published {published.persona_id} version {published.version}.", markup=False, highlight=False)
+    else:
+        out.print(
+            f"Not published yet: `hotseat personas publish {info.persona_id}` runs the built-in check and publishes.",
+            markup=False,
+            highlight=False,
+        )
+
+
+@personas_app.command("export")
+def personas_export(
+    persona_id: Annotated[str, typer.Argument(help="A persona id (built-in or custom).")],
+    version: Annotated[int | None, typer.Option("--version", help="A custom persona's version.")] = None,
+) -> None:
+    """Print a persona as YAML (built-in or custom); `hotseat personas import` reads it back."""
+    from hotseat.authoring.operations import export_yaml
+
+    sys.stdout.write(export_yaml(_catalog(), persona_id, version))
+
+
+@personas_app.command("check")
+def personas_check(
+    persona_id: Annotated[str, typer.Argument(help="A custom persona's id.")],
+    version: Annotated[int | None, typer.Option("--version", help="The version (default: the newest).")] = None,
+) -> None:
+    """Run the built-in check on a custom persona: its good replies must win the customer back, bad ones not."""
+    from hotseat.authoring.operations import run_check
+    from hotseat.settings import load_settings
+
+    catalog = _catalog()
+    report = run_check(catalog.store, catalog, None, persona_id, load_settings(), version)
+    _print_check(report)
+    if not report.passed:
+        raise typer.Exit(code=1)
+
+
+@personas_app.command("publish")
+def personas_publish(
+    persona_id: Annotated[str, typer.Argument(help="A custom persona's id.")],
+    version: Annotated[int | None, typer.Option("--version", help="The version (default: the newest).")] = None,
+) -> None:
+    """Publish a custom persona's version once its built-in check passes: trainees then play it."""
+    from hotseat.authoring.operations import publish
+    from hotseat.settings import load_settings
+
+    catalog = _catalog()
+    info = publish(catalog.store, catalog, None, persona_id, load_settings(), version)
+    out.print(f"Published {info.persona_id} version {info.version}.", markup=False, highlight=False)
+
+
+@personas_app.command("versions")
+def personas_versions(persona_id: Annotated[str, typer.Argument(help="A custom persona's id.")]) -> None:
+    """List a custom persona's versions (the published one marked)."""
+    for v in _catalog().versions(persona_id):
+        check = {None: "not checked", True: "check passed", False: "check failed"}[v.check_passed]
+        mark = "  (published: trainees play this)" if v.current else ""
+        out.print(
+            f"v{v.version}  {v.created_at:%Y-%m-%d %H:%M}  {check}  {v.note}{mark}".rstrip(),
+            markup=False,
+            highlight=False,
+        )
 
 
 @app.command()
@@ -111,6 +280,10 @@ def chat(
     resume: Annotated[
         str | None,
         typer.Option("--resume", metavar="SESSION", help="Continue a stored session (a lost reply is fetched again)."),
+    ] = None,
+    persona_version: Annotated[
+        int | None,
+        typer.Option("--persona-version", help="A custom persona's version (default: published, else the newest)."),
     ] = None,
 ) -> None:
     """Practise in the terminal (same engine as the app)."""
@@ -126,7 +299,12 @@ def chat(
         session = engine.load(resume)
     else:
         assert persona is not None
-        session = engine.start(persona, scenario, difficulty, user_id=services.store.local_user_id())
+        if persona_version is None and services.personas.is_custom(persona):  # the operator may try a draft
+            entry = next(e for e in services.personas.entries(include_unpublished=True) if e.id == persona)
+            persona_version = entry.published_version or entry.latest_version
+        session = engine.start(
+            persona, scenario, difficulty, user_id=services.store.local_user_id(), persona_version=persona_version
+        )
     _, scen = engine.persona_and_scenario(session)
     name = scen.customer.name
     refused = 0
