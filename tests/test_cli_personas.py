@@ -72,7 +72,7 @@ def test_import_then_chat_plays_the_imported_customer_with_the_scripted_customer
     played = runner.invoke(app, ["chat", "--persona", "hotel-wifi", "--script", str(script), "--json"])
     assert played.exit_code == 0, played.output
     session = json.loads(played.stdout)
-    assert session["persona"] == "hotel-wifi"
+    assert (session["persona"], session["persona_version"]) == ("hotel-wifi", 1)
     customer = [t["text"] for t in session["turns"] if t["role"] == "customer"]
     assert customer[0] == "Your Wi-Fi dropped three times during my pitch to the board. Three times."
     persona = Persona.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) | {"id": "hotel-wifi"})

@@ -190,3 +190,36 @@ def test_down_to_0003_drops_the_account_columns_and_sessions_and_up_again_defaul
     assert "self_signup" not in {c["name"] for c in inspect(engine).get_columns("cohorts")}
     migrate.upgrade(engine)
     assert schema_differences(engine) == []
+
+
+def test_down_to_0003_drops_the_custom_personas_and_the_version_columns_keeping_sessions(engine: Engine) -> None:
+    migrate.upgrade(engine)
+    with engine.begin() as conn:
+        insert(conn, "users", id=1, username="local", display_name="", role="trainee", created_at=DAY)
+        insert(
+            conn,
+            "sessions",
+            id="s1",
+            user_id=1,
+            persona_id="my-own",
+            persona_version=3,
+            scenario_id="sc",
+            difficulty="upset",
+            provider="scripted",
+            status="active",
+            assisted=False,
+            state="{}",
+            created_at=DAY,
+            updated_at=DAY,
+        )
+        insert(conn, "custom_personas", id="my-own", title="Mine", created_at=DAY)
+        insert(conn, "persona_versions", persona_id="my-own", version=1, body="{}", note="", created_at=DAY)
+    with pytest.raises(IntegrityError), engine.begin() as conn:  # one row per persona and version
+        insert(conn, "persona_versions", persona_id="my-own", version=1, body="{}", note="", created_at=DAY)
+    migrate.downgrade(engine, "0003")
+    assert tables(engine) == PRACTICE_TABLES | COHORT_TABLES | SIGN_IN_TABLES
+    assert "persona_version" not in {c["name"] for c in inspect(engine).get_columns("sessions")}
+    migrate.upgrade(engine)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT id, persona_version FROM sessions")).one() == ("s1", None)
+    assert schema_differences(engine) == []

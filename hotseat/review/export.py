@@ -19,6 +19,7 @@ def session_to_dict(session: PracticeSession, *, final_scores: Mapping[str, Any]
     data: dict[str, Any] = {
         "id": session.id,
         "persona": session.persona_id,
+        "persona_version": session.persona_version,  # a custom persona's version; None for a built-in file
         "scenario": session.scenario_id,
         "difficulty": session.difficulty.value,
         "provider": session.provider,
