@@ -157,6 +157,7 @@ def test_only_authors_and_admins_write_customers(desk: Desk) -> None:
         with pytest.raises(AccessDenied, match="Only an author or admin"):
             ops.create_from_template(desk.store, desk.catalog, outsider, template_id=TEMPLATE, new_id="nope")
     assert can_author(desk.author) and can_author(desk.admin)
+    assert ops.may_author(desk.store, desk.author) and not ops.may_author(desk.store, desk.trainee)
     desk.copy_template()
     with pytest.raises(AccessDenied):
         ops.publish(desk.store, desk.catalog, desk.trainee, NEW_ID, desk.settings)
@@ -172,11 +173,26 @@ def test_only_authors_and_admins_write_customers(desk: Desk) -> None:
         ops.save_version(desk.store, desk.catalog, desk.author, NEW_ID, desk.catalog.get(NEW_ID, 1))
 
 
+def test_an_archived_customer_leaves_the_picker_and_its_sessions_stay_readable(desk: Desk) -> None:
+    desk.copy_template()
+    ops.publish(desk.store, desk.catalog, desk.author, NEW_ID, desk.settings)
+    session = desk.engine.start(NEW_ID)
+    ops.archive(desk.store, desk.catalog, desk.author, NEW_ID)
+    assert NEW_ID not in desk.catalog.ids()
+    assert NEW_ID not in {p.id for p in desk.catalog.load_all()[0]}
+    with pytest.raises(PersonaError, match="not published"):
+        desk.engine.start(NEW_ID)
+    assert desk.engine.persona_and_scenario(desk.engine.load(session.id))[0].id == NEW_ID
+    ops.publish(desk.store, desk.catalog, desk.author, NEW_ID, desk.settings)  # publishing again restores it
+    assert NEW_ID in desk.catalog.ids()
+
+
 def test_the_local_user_authors_while_no_accounts_exist(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'solo.db'}"
     store = Store.open(url)
     catalog = PersonaCatalog(PersonaLibrary(load_settings(data_dir=tmp_path).personas_dir), store)
     local = accounts.local_actor(store)
+    assert ops.may_author(store, local)
     info = ops.create_from_template(store, catalog, local, template_id=TEMPLATE, new_id="my-own")
     assert info.version == 1 and info.author_id == local.id
 

@@ -54,6 +54,16 @@ def require_author(db: Session, actor: Actor | None, *, doing: str = "write cust
     return user.id
 
 
+def may_author(store: Store, actor: Actor | None) -> bool:
+    """True if `actor` may write customers now (the same rule as `require_author`, for menus and pages)."""
+    try:
+        with store.transaction() as db:
+            require_author(db, actor)
+    except AccessDenied:
+        return False
+    return True
+
+
 def _custom_row(db: Session, catalog: PersonaCatalog, persona_id: str) -> CustomPersonaRow:
     if catalog.library.has(persona_id):
         raise PersonaError(
