@@ -208,8 +208,8 @@ class PersonaCatalog:
                 listed = row.published_version is not None and row.archived_at is None
                 if not listed and not include_unpublished:
                     continue
-                killer = None
-                shown = row.published_version or latest.get(row.id)
+                killer, title = None, row.title
+                shown = row.published_version or latest.get(row.id)  # the version trainees see, else the draft
                 if shown is not None:
                     body = db.scalar(
                         select(PersonaVersionRow.body).where(
@@ -217,10 +217,11 @@ class PersonaCatalog:
                         )
                     )
                     killer = int(body["loyalty_killer"]) if body and "loyalty_killer" in body else None
+                    title = str(body.get("title", title)) if body else title
                 found.append(
                     PersonaEntry(
                         row.id,
-                        row.title,
+                        title,
                         True,
                         killer,
                         row.published_version,
