@@ -72,6 +72,7 @@ PROMPT_VARIABLES: dict[str, frozenset[str]] = {
     "coach": frozenset({"persona", "scenario", "turns", "omitted", "mood", "suggestion"}),
     "judge": frozenset({"rubrics", "turns", "facts", "previous_answer", "problems", "skills"}),
     "structured_output": frozenset({"schema_name", "schema_json"}),
+    "persona_draft": frozenset({"persona", "scenario", "reactions", "problems", "previous_answer"}),
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import streamlit as st
 
@@ -20,6 +20,24 @@ from hotseat.org.auth_sessions import (
 from hotseat.services import Services, build_services
 
 STATE_KEY = "hotseat"
+
+
+@dataclass
+class EditorState:
+    """The customer editor: which custom persona and version is open, and what the last save found wrong."""
+
+    persona_id: str | None = None  # the custom persona open in the editor
+    version: int | None = None  # the version the editor opened (a save is based on it)
+    base: dict[str, Any] = field(default_factory=dict)  # the data the form was filled from (kept where not shown)
+    errors: dict[str, list[str]] = field(default_factory=dict)  # field path -> the last save's errors there
+    problems: list[str] = field(default_factory=list)  # the last save's errors that belong to no field
+    drafted: bool = False  # the form holds an LLM draft that is not saved yet
+    refill: bool = False  # the next run fills the form's widgets from `base` (before drawing them)
+
+    def open(self, persona_id: str | None, version: int | None = None, base: dict[str, Any] | None = None) -> None:
+        """Point the editor at a version (None: close it), forgetting the last save's errors; refill the form."""
+        self.persona_id, self.version, self.base = persona_id, version, dict(base or {})
+        self.errors, self.problems, self.drafted, self.refill = {}, [], False, True
 
 
 @dataclass
@@ -42,6 +60,7 @@ class UiState:
     auth_token: str | None = None  # this tab's browser sign-in (a password account), as in the cookie
     cookie_checked: str | None = None  # the connection's cookie, once looked up (not looked up again)
     cookie_write: Literal["set", "clear"] | None = None  # what this tab writes to the session cookie
+    editor: EditorState = field(default_factory=EditorState)  # the customer editor (authors)
 
     def clear_messages(self) -> None:
         """Forget the error, the refused text and the hint (a new path of practice starts clean)."""
@@ -206,6 +225,7 @@ def sign_in(state: UiState, actor: Actor, *, land: bool = True, remember: bool =
     state.actor_id = actor.id
     state.just_signed_in = land
     state.review_session_id = None
+    state.editor.open(None)
     remember_session(state, None)
     if remember:
         state.auth_token = open_auth_session(services().store, actor.id, client=client_address())
@@ -224,6 +244,7 @@ def sign_out(state: UiState) -> None:
     state.review_session_id = None
     state.issued_passwords.clear()
     state.reset_password = None
+    state.editor.open(None)
     remember_session(state, None)
     if from_sso:
         st.logout()

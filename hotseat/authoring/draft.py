@@ -1,0 +1,122 @@
+"""The LLM's draft of a customer's lines and examples, for the author to review before saving.
+
+One structured call (`prompts/persona_draft.yaml`), validated with pydantic; an invalid answer is
+sent back with its problems for a bounded number of attempts, then `DraftError` keeps the last output.
+The draft is merged into the editor's data; it is never saved here.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+from pydantic import Field, ValidationError
+
+from evaluators.judge import extract_json_object
+from hotseat.datafiles import StrictModel
+from hotseat.errors import PersonaError, ProviderError
+from hotseat.practice.personas import PersonaLine, Reaction
+from hotseat.prompts import PromptLibrary
+from hotseat.providers.base import ChatModel
+
+MAX_ATTEMPTS = 2
+MAX_PROBLEMS = 8
+
+REACTION_MEANINGS: dict[Reaction, str] = {
+    Reaction.FELT_HEARD: "the trainee restated or validated what they said accurately",
+    Reaction.MISHEARD: "the trainee's paraphrase distorted what they said",
+    Reaction.APOLOGY_OWNED: "a genuine apology that owns the mistake",
+    Reaction.NON_APOLOGY: 'a non-apology ("sorry you feel that way", "any inconvenience")',
+    Reaction.POLICY: "the trainee hid behind policy",
+    Reaction.ACCUSED: "the trainee doubted, blamed or talked down to them",
+    Reaction.TRANSACTIONAL: "they were treated as a sale, not a relationship",
+    Reaction.TOO_SOON: "a fix was offered before they felt heard",
+    Reaction.SOLUTION_WELCOME: "a fix or choices offered once they feel heard",
+    Reaction.VALUES_CONNECTED: "the trainee tied the fix to what they value long-term",
+    Reaction.DOUBLESPEAK: "corporate jargon",
+    Reaction.ANSWERS_QUESTION: "an open question: they tell more of their story",
+    Reaction.STILL_UPSET: "nothing the trainee said moved them",
+    Reaction.INJECTION: "the trainee spoke to the machine, not to them (they stay in character, puzzled)",
+    Reaction.REPEATED: "the trainee said the same thing again",
+    Reaction.IGNORED_QUESTION: "the trainee did not answer the question they asked (they ask it again)",
+    Reaction.OTHER_LANGUAGE: "the trainee wrote in another language (they ask for English)",
+    Reaction.WON_BACK: "goodbye: they were won back",
+    Reaction.WALK_AWAY: "goodbye: they are leaving",
+    Reaction.TURN_LIMIT: "goodbye: out of time, not won back",
+}
+
+Sentence = Annotated[str, Field(min_length=1, max_length=600)]
+
+
+class PersonaDraft(StrictModel):
+    """What the LLM drafts: lines per reaction, example utterances and the check's example replies."""
+
+    lines: dict[Reaction, Annotated[list[PersonaLine], Field(min_length=2, max_length=5)]]
+    trigger_examples: list[Sentence] = Field(min_length=1, max_length=8)
+    need_examples: list[Sentence] = Field(min_length=1, max_length=8)
+    good_replies: list[Sentence] = Field(min_length=1, max_length=10)
+    bad_replies: list[Sentence] = Field(min_length=1, max_length=10)
+
+
+class DraftError(PersonaError):
+    """The LLM gave no usable draft after bounded attempts; `last_output` keeps its last answer."""
+
+    def __init__(self, message: str, *, hint: str | None = None, last_output: str = "", attempts: int = 0) -> None:
+        super().__init__(message, hint=hint)
+        self.last_output = last_output
+        self.attempts = attempts
+
+
+def _problems(raw: str) -> tuple[PersonaDraft | None, list[str]]:
+    try:
+        data = extract_json_object(raw)
+    except ValueError as exc:
+        return None, [str(exc)]
+    try:
+        draft = PersonaDraft.model_validate(data)
+    except ValidationError as exc:
+        found = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+        return None, found[:MAX_PROBLEMS]
+    return draft, []
+
+
+def draft_persona(model: ChatModel, prompts: PromptLibrary, data: Mapping[str, Any]) -> PersonaDraft:
+    """Ask the LLM to draft lines and examples for the persona's data (its first scenario)."""
+    template = prompts.get("persona_draft")
+    scenarios = data.get("scenarios") or [{}]
+    reactions = [{"key": r.value, "meaning": REACTION_MEANINGS[r]} for r in Reaction]
+    raw, problems = "", []
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        messages = template.render(
+            persona=data, scenario=scenarios[0], reactions=reactions, problems=problems, previous_answer=raw
+        )
+        try:
+            raw = model.complete_json(messages, PersonaDraft)
+        except ProviderError as exc:
+            raise DraftError(f"The LLM could not draft: {exc.message}", hint=exc.hint, attempts=attempt) from exc
+        draft, problems = _problems(raw)
+        if draft is not None:
+            return draft
+    raise DraftError(
+        f"The LLM's draft was not usable after {MAX_ATTEMPTS} attempts: " + "; ".join(problems[:3]),
+        hint="Try again, or write the lines yourself.",
+        last_output=raw,
+        attempts=MAX_ATTEMPTS,
+    )
+
+
+def apply_draft(data: Mapping[str, Any], draft: PersonaDraft) -> dict[str, Any]:
+    """The persona's data with the draft's lines (for the persona) and examples (for its first scenario)."""
+    merged = copy.deepcopy(dict(data))
+    lines = dict(merged.get("lines") or {})
+    for reaction, drafted in draft.lines.items():
+        lines[reaction.value] = list(drafted)
+    merged["lines"] = lines
+    scenarios = list(merged.get("scenarios") or [{}])
+    first = dict(scenarios[0])
+    first["trigger_examples"] = list(draft.trigger_examples)
+    first["need_examples"] = list(draft.need_examples)
+    first["example_replies"] = {"good": list(draft.good_replies), "bad": list(draft.bad_replies)}
+    merged["scenarios"] = [first, *scenarios[1:]]
+    return merged
