@@ -116,12 +116,13 @@ def _play(org: Org, trainee: Actor, lines: list[str]) -> PracticeSession:
 
 
 def test_the_menu_depends_on_the_role(org: Org) -> None:
-    """Everyone practises; trainees get their cohorts, graders the queue and calibration, admins cohorts too."""
+    """Everyone practises; trainees get their cohorts, graders the queue and calibration, admins cohorts and
+    customers too (the local user sees customers: the page asks them to sign in once accounts exist)."""
     everyone = ["practice", "history", "progress"]
-    assert menu_keys(local_actor(org.svc.store)) == [*everyone, "signin"]
+    assert menu_keys(local_actor(org.svc.store)) == [*everyone, "authoring", "signin"]
     assert menu_keys(org.alice) == [*everyone, "cohorts", "signout"]
     assert menu_keys(org.grader) == [*everyone, "review", "calibration", "signout"]
-    assert menu_keys(org.admin) == [*everyone, "admin", "review", "calibration", "signout"]
+    assert menu_keys(org.admin) == [*everyone, "admin", "authoring", "review", "calibration", "signout"]
 
 
 def test_wrong_password_is_refused_and_nobody_is_signed_in(org: Org) -> None:

@@ -86,7 +86,7 @@ def draft_persona(model: ChatModel, prompts: PromptLibrary, data: Mapping[str, A
     template = prompts.get("persona_draft")
     scenarios = data.get("scenarios") or [{}]
     reactions = [{"key": r.value, "meaning": REACTION_MEANINGS[r]} for r in Reaction]
-    raw, problems = "", []
+    raw, problems = "", list[str]()
     for attempt in range(1, MAX_ATTEMPTS + 1):
         messages = template.render(
             persona=data, scenario=scenarios[0], reactions=reactions, problems=problems, previous_answer=raw

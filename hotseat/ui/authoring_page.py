@@ -7,12 +7,14 @@ customers go in and out as YAML. The work itself is hotseat.authoring's; this pa
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import streamlit as st
 
+from hotseat.authoring.access import may_author
 from hotseat.authoring.catalog import PersonaCatalog, PersonaEntry, VersionInfo
 from hotseat.authoring.check import CheckReport
+from hotseat.authoring.draft import apply_draft, draft_persona
 from hotseat.authoring.operations import (
     CheckFailed,
     create_persona,
@@ -26,9 +28,10 @@ from hotseat.authoring.operations import (
     save_version,
 )
 from hotseat.authoring.validation import PersonaInvalid
-from hotseat.errors import HotseatError, NotFoundError
+from hotseat.errors import AccessDenied, HotseatError, NotFoundError
 from hotseat.org.accounts import actor_by_id, can_author
 from hotseat.practice.personas import Difficulty
+from hotseat.providers.base import ChatModel
 from hotseat.ui import persona_form
 from hotseat.ui.components import as_text
 from hotseat.ui.context import PageContext
@@ -43,6 +46,11 @@ def render(page: PageContext) -> None:
         return
     if not can_author(page.actor):
         st.info(REFUSAL)
+        return
+    try:
+        may_author(page.svc.store, page.actor)  # the local user, once accounts exist, must sign in
+    except AccessDenied as exc:
+        st.info(exc.user_message())
         return
     catalog = _catalog(page)
     try:
@@ -59,7 +67,7 @@ def render(page: PageContext) -> None:
 
 
 def _catalog(page: PageContext) -> PersonaCatalog:
-    return page.svc.catalog
+    return page.svc.personas
 
 
 # -- the catalog -------------------------------------------------------------------------------
@@ -106,9 +114,7 @@ def _new_from_template(page: PageContext, catalog: PersonaCatalog, entries: list
             data["id"] = new_id.strip()
             data["title"] = title.strip() or data["title"]
             try:
-                info = create_persona(
-                    page.svc.store, catalog, page.actor, data, note=f"copied from {template.id}"
-                )
+                info = create_persona(page.svc.store, catalog, page.actor, data, note=f"copied from {template.id}")
             except HotseatError as exc:
                 st.error(exc.user_message())
                 return
@@ -201,8 +207,8 @@ def _versions(page: PageContext, versions: list[VersionInfo]) -> None:
         }
         for v in reversed(versions)
     ]
-    with st.expander("Versions", expanded=True):
-        st.dataframe(rows, hide_index=True, width="stretch", key="au_versions")
+    with st.expander("Versions", expanded=True), st.container(key="au_versions"):
+        st.dataframe(rows, hide_index=True, width="stretch")
         older = [v.version for v in versions if v.version != page.state.editor.version]
         if older:
             left, right = st.columns([3, 1])
@@ -213,25 +219,52 @@ def _versions(page: PageContext, versions: list[VersionInfo]) -> None:
 
 
 def _form(page: PageContext, catalog: PersonaCatalog, editor: EditorState) -> None:
+    model = _draft_model(page)
     if editor.drafted:
-        st.info("The form holds the LLM's draft: review it, then press Save to keep it (nothing is saved yet).")
+        st.info("The form holds the LLM's draft: review it, then save it (nothing is saved yet).", icon="✨")
     for problem in editor.problems:
         st.error(as_text(problem))
     with st.form("au_form", border=True, enter_to_submit=False):
         persona_form.draw(editor.errors)
         note = st.text_input("What changed (optional)", key="au_note")
-        saved = st.form_submit_button("Save as a new version", type="primary", key="au_save")
+        save_col, draft_col = st.columns(2)
+        saved = save_col.form_submit_button("Save as a new version", type="primary", key="au_save")
+        drafted = model is not None and draft_col.form_submit_button(
+            "✨ Draft lines and examples with the LLM",
+            key="au_draft",
+            help="The LLM drafts their lines, the example utterances and the check's replies from these fields. "
+            "You review the draft here; nothing is saved until you press Save.",
+        )
     if saved:
         _save(page, catalog, editor, note)
+    elif drafted and model is not None:
+        _draft(page, editor, model)
+
+
+def _draft_model(page: PageContext) -> ChatModel | None:
+    """The configured LLM (None when the scripted customer plays: no draft is offered)."""
+    model = getattr(page.svc.engine.customer, "model", None)
+    return cast("ChatModel | None", model)
+
+
+def _draft(page: PageContext, editor: EditorState, model: ChatModel) -> None:
+    data = persona_form.collect(editor.base)  # what the author typed, saved or not
+    try:
+        with st.spinner("The LLM is drafting…"):
+            draft = draft_persona(model, page.svc.prompts, data)
+    except HotseatError as exc:
+        editor.errors, editor.problems = {}, [f"No draft: {exc.user_message()}"]
+        st.rerun()
+    editor.base, editor.refill, editor.drafted = apply_draft(data, draft), True, True
+    editor.errors, editor.problems = {}, []
+    st.rerun()
 
 
 def _save(page: PageContext, catalog: PersonaCatalog, editor: EditorState, note: str) -> None:
     data: dict[str, Any] = persona_form.collect(editor.base)
     persona_id = editor.persona_id or ""
     try:
-        info = save_version(
-            page.svc.store, catalog, page.actor, persona_id, data, note=note, based_on=editor.version
-        )
+        info = save_version(page.svc.store, catalog, page.actor, persona_id, data, note=note, based_on=editor.version)
     except PersonaInvalid as exc:
         editor.errors, editor.problems = persona_form.place_errors((f.path, f.message) for f in exc.fields)
         st.rerun()  # drawn again with each error beside its field; what the author typed is kept
@@ -249,9 +282,10 @@ def _test_drive(page: PageContext, catalog: PersonaCatalog, info: VersionInfo) -
     st.subheader(f"Test drive version {info.version}")
     st.caption(f"Played by: {page.svc.provider_label}. Save first: the test drive plays the saved version.")
     levels = [d.value for d in Difficulty]
-    difficulty = st.segmented_control(
-        "Difficulty", levels, default=Difficulty.UPSET.value, key="au_difficulty"
-    ) or Difficulty.UPSET.value
+    difficulty = (
+        st.segmented_control("Difficulty", levels, default=Difficulty.UPSET.value, key="au_difficulty")
+        or Difficulty.UPSET.value
+    )
     play, check, publish_col = st.columns(3)
     if play.button("▶ Play it now", key="au_play", use_container_width=True):
         _play(page, catalog, info, difficulty)
@@ -320,12 +354,25 @@ def _last_report(page: PageContext, info: VersionInfo) -> CheckReport | None:
 
 
 def _report(report: CheckReport) -> None:
+    """The check's report in plain words: per scenario, how the good and the bad replies ended, and why."""
     with st.container(border=True, key="au_check_report"):
         if report.passed:
-            st.success("The check passed: a good reply wins the customer back and a bad one makes them walk away.")
+            st.success("The check passed: the good replies win the customer back and the bad ones make them walk away.")
         else:
-            st.error("The check did not pass: fix what it says below, save, and run it again.")
-        st.markdown(as_text(report.summary()))
+            st.error("The check did not pass: change what it says below, save, and run it again.")
+        st.caption(f"Played at difficulty {report.difficulty.value}, with the scripted customer.")
+        for scenario in report.scenarios:
+            st.markdown(f"**{as_text(scenario.title)}**")
+            for result in (scenario.good, scenario.bad):
+                mark = "✅" if result.passed else "❌"
+                st.markdown(f"{mark} {result.path.capitalize()} replies: {as_text(result.explanation)}")
+                if result.steps:
+                    with st.expander(f"How the {result.path} conversation went"):
+                        for step in result.steps:
+                            st.markdown(f"**You:** {as_text(step.reply)}")
+                            st.markdown(f"**Customer:** {as_text(step.answer)}")
+                            if step.note:
+                                st.caption(as_text(step.note))
 
 
 def _export(catalog: PersonaCatalog, info: VersionInfo) -> None:
@@ -341,3 +388,5 @@ def _export(catalog: PersonaCatalog, info: VersionInfo) -> None:
         mime="application/x-yaml",
         key="au_export",
     )
+    with st.expander(f"The YAML of version {info.version}"):
+        st.code(text, language="yaml")

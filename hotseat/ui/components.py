@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from hotseat.authoring.catalog import PersonaCatalog
 from hotseat.errors import HotseatError
 from hotseat.practice.engine import PracticeEngine
 from hotseat.practice.mood import MoodState
@@ -77,8 +78,9 @@ def customer_picker(personas: PersonaSource, *, key: str, report_broken: bool = 
             st.error(problem.user_message(), icon="⚠️")
     if not usable:
         return None
-    by_id = {p.id: p for p in sorted(usable, key=lambda p: (p.loyalty_killer, p.id))}
-    titles = {p.id: f"{p.loyalty_killer}. {p.title}" for p in by_id.values()}
+    custom = _custom_ids(personas)
+    by_id = {p.id: p for p in sorted(usable, key=lambda p: (p.loyalty_killer, p.id in custom, p.id))}
+    titles = {p.id: f"{p.loyalty_killer}. {p.title}" + (" · custom" if p.id in custom else "") for p in by_id.values()}
     persona_id = st.selectbox("Customer", list(titles), format_func=titles.__getitem__, key=f"{key}_persona")
     persona = by_id[persona_id or next(iter(by_id))]
     scenarios = {s.id: f"{s.title} ({s.industry})" for s in persona.scenarios}
@@ -87,6 +89,16 @@ def customer_picker(personas: PersonaSource, *, key: str, report_broken: bool = 
         "Difficulty", [d.value for d in Difficulty], default=Difficulty.UPSET.value, key=f"{key}_difficulty"
     )
     return CustomerPick(persona, scenario_id or persona.scenarios[0].id, difficulty or Difficulty.UPSET.value)
+
+
+def _custom_ids(personas: PersonaSource) -> set[str]:
+    """The ids of the custom (database) personas among those listed, to mark them beside the built-ins."""
+    if not isinstance(personas, PersonaCatalog):
+        return set()
+    try:
+        return {entry.id for entry in personas.entries() if entry.custom}
+    except HotseatError:
+        return set()
 
 
 @contextmanager

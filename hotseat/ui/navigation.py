@@ -9,6 +9,7 @@ import streamlit as st
 
 from hotseat.ui import (
     admin_page,
+    authoring_page,
     calibration_page,
     cohorts_page,
     history_page,
@@ -28,6 +29,7 @@ RENDERERS: dict[str, Callable[[PageContext], None]] = {
     "review": review_page.render,
     "calibration": calibration_page.render,
     "admin": admin_page.render,
+    "authoring": authoring_page.render,
     "signin": signin_page.render,
     "signout": signin_page.render,
 }

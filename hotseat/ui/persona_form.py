@@ -8,6 +8,7 @@ does not show (the other reactions' lines, mood weights) is kept from the data i
 from __future__ import annotations
 
 import copy
+import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -136,12 +137,12 @@ def get_path(data: Any, path: str) -> Any:
     """The value at a dotted path of nested dicts and lists, or None when any step is missing."""
     node = data
     for part in _parts(path):
-        if isinstance(part, int) and isinstance(node, list) and part < len(node):
-            node = node[part]
-        elif isinstance(part, str) and isinstance(node, dict) and part in node:
-            node = node[part]
-        else:
+        found = (isinstance(node, list) and isinstance(part, int) and part < len(node)) or (
+            isinstance(node, dict) and part in node
+        )
+        if not found:
             return None
+        node = node[part]
     return node
 
 
@@ -149,7 +150,7 @@ def set_path(data: dict[str, Any], path: str, value: Any) -> None:
     """Set the value at a dotted path, making the dicts (and list items) on the way."""
     parts = _parts(path)
     node: Any = data
-    for part, following in zip(parts, parts[1:], strict=False):
+    for part, following in itertools.pairwise(parts):
         empty: Any = [] if isinstance(following, int) else {}
         if isinstance(part, int):
             while len(node) <= part:
@@ -253,9 +254,7 @@ def draw(errors: Mapping[str, Sequence[str]], *, disabled: bool = False) -> None
 
 def _widget(field: FormField, messages: Sequence[str], *, disabled: bool) -> None:
     if field.kind == "killer":
-        st.selectbox(
-            field.label, list(KILLERS), format_func=KILLERS.__getitem__, key=field.key, disabled=disabled
-        )
+        st.selectbox(field.label, list(KILLERS), format_func=KILLERS.__getitem__, key=field.key, disabled=disabled)
     elif field.kind == "text":
         st.text_input(field.label, key=field.key, help=field.help, disabled=disabled)
     else:

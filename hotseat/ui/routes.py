@@ -24,6 +24,7 @@ ROUTES: dict[str, Route] = {
     "review": Route("Review queue", "📝", "review"),
     "calibration": Route("Calibration", "⚖️", "calibration"),
     "admin": Route("Cohorts", "🏫", "admin"),
+    "authoring": Route("Customers", "✍️", "customers"),
     "signin": Route("Sign in", "🔑", "account"),
     "signout": Route("Sign out", "🚪", "account"),
 }
@@ -32,15 +33,21 @@ EVERYONE = ("practice", "history", "progress")
 BY_ROLE: dict[Role, tuple[str, ...]] = {
     Role.TRAINEE: ("cohorts",),
     Role.GRADER: ("review", "calibration"),
-    Role.ADMIN: ("admin", "review", "calibration"),
+    Role.AUTHOR: ("authoring",),
+    Role.ADMIN: ("admin", "authoring", "review", "calibration"),
 }
-LANDING: dict[Role, str] = {Role.TRAINEE: "cohorts", Role.GRADER: "review", Role.ADMIN: "admin"}
+LANDING: dict[Role, str] = {
+    Role.TRAINEE: "cohorts",
+    Role.GRADER: "review",
+    Role.AUTHOR: "authoring",
+    Role.ADMIN: "admin",
+}
 
 
 def menu_keys(actor: Actor) -> list[str]:
     """The keys of the pages this user may open, in menu order."""
     if actor.is_local:
-        return [*EVERYONE, "signin"]
+        return [*EVERYONE, "authoring", "signin"]  # the page says when accounts exist and one must sign in
     if actor.must_change_password:  # a temporary password: the account page (to change it) until it is changed
         return ["signout"]
     return [*EVERYONE, *BY_ROLE.get(actor.role, ()), "signout"]
