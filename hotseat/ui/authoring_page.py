@@ -64,6 +64,27 @@ def render(page: PageContext) -> None:
     _import(page, catalog)
     if editor.persona_id is not None:
         _editor(page, catalog, editor)
+    _rendered_marker(page, catalog, editor)
+
+
+def _rendered_marker(page: PageContext, catalog: PersonaCatalog, editor: EditorState) -> None:
+    """An empty keyed container, drawn last: which version the editor shows, its check and what is published.
+
+    `hs_customers_<id>_v<version>_check-<passed|failed|none>_pub<published version or 0>_err<errors shown>`
+    (`hs_customers_none` with no editor open), so a browser test waits for what it expects instead of guessing.
+    """
+    key = "hs_customers_none"
+    if editor.persona_id is not None and editor.version is not None:
+        try:
+            versions = list_versions(page.svc.store, catalog, page.actor, editor.persona_id)
+        except HotseatError:
+            versions = []
+        shown = next((v for v in versions if v.version == editor.version), None)
+        published = next((v.version for v in versions if v.current), 0)
+        check = {True: "passed", False: "failed", None: "none"}[shown.check_passed if shown else None]
+        errors = sum(len(m) for m in editor.errors.values()) + len(editor.problems)
+        key = f"hs_customers_{editor.persona_id}_v{editor.version}_check-{check}_pub{published}_err{errors}"
+    st.container(key=key, height=1, border=False)
 
 
 def _catalog(page: PageContext) -> PersonaCatalog:
@@ -173,11 +194,12 @@ def _editor(page: PageContext, catalog: PersonaCatalog, editor: EditorState) -> 
         + (f"version {current.version} is published" if current else "not published yet")
     )
     _versions(page, versions)
-    _form(page, catalog, editor)
     opened = next((v for v in versions if v.version == editor.version), None)
-    if opened is not None:
+    if opened is not None:  # above the long form: what the saved version does, and publishing it
         _test_drive(page, catalog, opened)
         _export(catalog, opened)
+    st.subheader(f"Edit (saving makes version {versions[-1].version + 1 if versions else 1})")
+    _form(page, catalog, editor)
 
 
 def _author_name(page: PageContext, author_id: int | None, names: dict[int, str]) -> str:
