@@ -267,3 +267,28 @@ def test_the_llm_drafts_lines_for_review_and_nothing_is_saved_until_save(org: Or
     at = _click(at, "au_draft")
     assert any("No draft" in e.value and "not usable after 2 attempts" in e.value for e in at.error)
     assert _versions(org) == [1, 2]
+
+
+def test_an_older_version_is_saved_as_the_newest_and_a_save_meanwhile_is_not_overwritten(org: Org) -> None:
+    from hotseat.authoring.operations import save_version
+
+    at = _create_from_template(_sign_in("otto"))
+    at.text_input(key=NAME_KEY).input("Dana Whitfield")
+    at = _click(at, "au_save")
+    assert _versions(org) == [1, 2]
+    at.selectbox(key="au_open_version").select(1)
+    at = _click(at, "au_open_version_submit")
+    assert at.text_input(key=NAME_KEY).value == "Marisol Vega"  # version 1 in the form
+    at.text_input(key="au_scenarios_0_industry").input("Banking")
+    at = _click(at, "au_save")
+    assert "Saved version 3" in _text(at)
+    restored = org.svc.personas.get(NEW_ID, 3).scenarios[0]
+    assert (restored.customer.name, restored.industry) == ("Marisol Vega", "Banking")
+
+    # Another tab saves version 4 while this one edits version 3: this save is refused, the typing kept.
+    save_version(org.svc.store, org.svc.personas, org.admin, NEW_ID, org.svc.personas.get(NEW_ID, 2))
+    at.text_input(key=NAME_KEY).input("Dana W.")
+    at = _click(at, "au_save")
+    assert any("was saved while you edited" in e.value for e in at.error)
+    assert _versions(org) == [1, 2, 3, 4]
+    assert at.text_input(key=NAME_KEY).value == "Dana W."

@@ -170,8 +170,10 @@ def _import(page: PageContext, catalog: PersonaCatalog) -> None:
 # -- the editor --------------------------------------------------------------------------------
 def _open(page: PageContext, persona_id: str, version: int | None = None) -> None:
     """Open a custom persona's version (None: the newest) in the editor; the next run fills its fields."""
-    persona, info = load_version(page.svc.store, _catalog(page), page.actor, persona_id, version)
-    page.state.editor.open(persona_id, info.version, persona.model_dump(mode="json"))
+    catalog = _catalog(page)
+    persona, info = load_version(page.svc.store, catalog, page.actor, persona_id, version)
+    latest = max(v.version for v in list_versions(page.svc.store, catalog, page.actor, persona_id))
+    page.state.editor.open(persona_id, info.version, persona.model_dump(mode="json"), latest=latest)
 
 
 def _editor(page: PageContext, catalog: PersonaCatalog, editor: EditorState) -> None:
@@ -286,7 +288,7 @@ def _save(page: PageContext, catalog: PersonaCatalog, editor: EditorState, note:
     data: dict[str, Any] = persona_form.collect(editor.base)
     persona_id = editor.persona_id or ""
     try:
-        info = save_version(page.svc.store, catalog, page.actor, persona_id, data, note=note, based_on=editor.version)
+        info = save_version(page.svc.store, catalog, page.actor, persona_id, data, note=note, based_on=editor.latest)
     except PersonaInvalid as exc:
         editor.errors, editor.problems = persona_form.place_errors((f.path, f.message) for f in exc.fields)
         st.rerun()  # drawn again with each error beside its field; what the author typed is kept

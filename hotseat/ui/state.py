@@ -27,16 +27,25 @@ class EditorState:
     """The customer editor: which custom persona and version is open, and what the last save found wrong."""
 
     persona_id: str | None = None  # the custom persona open in the editor
-    version: int | None = None  # the version the editor opened (a save is based on it)
+    version: int | None = None  # the version the editor opened
+    latest: int | None = None  # the newest version when it was opened: a save refuses if a newer one came since
     base: dict[str, Any] = field(default_factory=dict)  # the data the form was filled from (kept where not shown)
     errors: dict[str, list[str]] = field(default_factory=dict)  # field path -> the last save's errors there
     problems: list[str] = field(default_factory=list)  # the last save's errors that belong to no field
     drafted: bool = False  # the form holds an LLM draft that is not saved yet
     refill: bool = False  # the next run fills the form's widgets from `base` (before drawing them)
 
-    def open(self, persona_id: str | None, version: int | None = None, base: dict[str, Any] | None = None) -> None:
+    def open(
+        self,
+        persona_id: str | None,
+        version: int | None = None,
+        base: dict[str, Any] | None = None,
+        *,
+        latest: int | None = None,
+    ) -> None:
         """Point the editor at a version (None: close it), forgetting the last save's errors; refill the form."""
         self.persona_id, self.version, self.base = persona_id, version, dict(base or {})
+        self.latest = latest if latest is not None else version
         self.errors, self.problems, self.drafted, self.refill = {}, [], False, True
 
 
