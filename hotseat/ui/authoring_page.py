@@ -11,7 +11,6 @@ from typing import Any, cast
 
 import streamlit as st
 
-from hotseat.authoring.access import may_author
 from hotseat.authoring.catalog import PersonaCatalog, PersonaEntry, VersionInfo
 from hotseat.authoring.check import CheckReport
 from hotseat.authoring.draft import apply_draft, draft_persona
@@ -23,12 +22,13 @@ from hotseat.authoring.operations import (
     last_check,
     list_versions,
     load_version,
+    may_author,
     publish,
     run_check,
     save_version,
 )
 from hotseat.authoring.validation import PersonaInvalid
-from hotseat.errors import AccessDenied, HotseatError, NotFoundError
+from hotseat.errors import HotseatError, NotFoundError
 from hotseat.org.accounts import actor_by_id, can_author
 from hotseat.practice.personas import Difficulty
 from hotseat.providers.base import ChatModel
@@ -47,10 +47,8 @@ def render(page: PageContext) -> None:
     if not can_author(page.actor):
         st.info(REFUSAL)
         return
-    try:
-        may_author(page.svc.store, page.actor)  # the local user, once accounts exist, must sign in
-    except AccessDenied as exc:
-        st.info(exc.user_message())
+    if not may_author(page.svc.store, page.actor):  # the local user, once accounts exist, must sign in
+        st.info("Sign in as an author or admin to write customers.")
         return
     catalog = _catalog(page)
     try:
