@@ -128,3 +128,22 @@ def test_an_author_creates_test_drives_and_publishes_a_customer(
         customers(page, f"{NEW_ID}_v2_check-passed_pub2_err0")
         see(page, "Published version 2 of harbor-overdraft")
         page.screenshot(path=str(ARTIFACTS / "authoring-published.png"), full_page=True)
+
+        # Import: a YAML file (a built-in customer under a new id) becomes a custom customer, version 1.
+        upload = tmp_path / "airline.yaml"
+        upload.write_text(_yaml_of("policy-over-problem", "airline-imported"), encoding="utf-8")
+        page.get_by_text("Import a customer from YAML").click()
+        page.locator(".st-key-au_import_file input[type=file]").set_input_files(str(upload))
+        enabled = page.locator(".st-key-au_import_submit button:not([disabled])")  # drawn once the file is in
+        expect(enabled).not_to_have_count(0, timeout=UI_TIMEOUT_MS)
+        click(page, "au_import_submit")
+        customers(page, "airline-imported_v1_check-none_pub0_err0")
+        see(page, "Imported airline-imported as version 1")
+
+
+def _yaml_of(persona_id: str, new_id: str) -> str:
+    from hotseat.authoring.validation import persona_to_yaml
+    from hotseat.practice.personas import PersonaLibrary
+
+    persona = PersonaLibrary(ROOT / "personas").get(persona_id)
+    return persona_to_yaml(persona.model_copy(update={"id": new_id}))

@@ -145,7 +145,7 @@ def _new_from_template(page: PageContext, catalog: PersonaCatalog, entries: list
 
 
 def _import(page: PageContext, catalog: PersonaCatalog) -> None:
-    with st.expander("Import a customer from YAML"):
+    with st.expander("Import a customer from YAML", expanded=st.session_state.get("au_import_file") is not None):
         upload = st.file_uploader("YAML file", type=["yaml", "yml"], key="au_import_file")
         if st.button("Import", key="au_import_submit", disabled=upload is None) and upload is not None:
             try:
