@@ -57,8 +57,8 @@ def render(page: PageContext) -> None:
         st.error(exc.user_message())
         return
     editor = page.state.editor
-    _listing(page, entries)
-    _new_from_template(page, catalog, entries)
+    picked = _listing(page, entries)
+    _new_from_template(page, catalog, entries, expanded=picked or editor.persona_id is None)
     _import(page, catalog)
     if editor.persona_id is not None:
         _editor(page, catalog, editor)
@@ -90,7 +90,9 @@ def _catalog(page: PageContext) -> PersonaCatalog:
 
 
 # -- the catalog -------------------------------------------------------------------------------
-def _listing(page: PageContext, entries: list[PersonaEntry]) -> None:
+def _listing(page: PageContext, entries: list[PersonaEntry]) -> bool:
+    """The customers, built-in and custom; True when "Use as template" was pressed in this run."""
+    picked = False
     st.caption("Built-in customers are read-only: use one as the template for your own.")
     for entry in entries:
         with st.container(border=True, key=f"au_entry_{entry.id}"):
@@ -101,16 +103,19 @@ def _listing(page: PageContext, entries: list[PersonaEntry]) -> None:
             if entry.built_in:
                 if right.button("Use as template", key=f"au_template_{entry.id}", type="tertiary"):
                     st.session_state["au_new_template"] = entry.id
+                    picked = True
             elif right.button("Edit", key=f"au_edit_{entry.id}", type="tertiary"):
                 _open(page, entry.id)
                 st.rerun()
+    return picked
 
 
-def _new_from_template(page: PageContext, catalog: PersonaCatalog, entries: list[PersonaEntry]) -> None:
+def _new_from_template(
+    page: PageContext, catalog: PersonaCatalog, entries: list[PersonaEntry], *, expanded: bool
+) -> None:
     templates = {e.id: e for e in entries if e.built_in or e.published_version is not None}
     if not templates:
         return
-    expanded = "au_new_template" in st.session_state and page.state.editor.persona_id is None
     with st.expander("New customer from a template", expanded=expanded):
         template_id = st.selectbox(
             "Template", list(templates), format_func=lambda i: templates[i].title, key="au_new_template"
@@ -154,10 +159,7 @@ def _import(page: PageContext, catalog: PersonaCatalog) -> None:
             except UnicodeDecodeError:
                 st.error(f"The file {as_text(upload.name)} is not UTF-8 text.")
                 return
-            except PersonaInvalid as exc:
-                st.error(exc.user_message())
-                return
-            except HotseatError as exc:
+            except HotseatError as exc:  # not YAML, or invalid: each field's error listed
                 st.error(exc.user_message())
                 return
             _open(page, info.persona_id, info.version)
@@ -193,6 +195,12 @@ def _editor(page: PageContext, catalog: PersonaCatalog, editor: EditorState) -> 
         f"`{persona_id}` · editing version {editor.version} of {len(versions)} · "
         + (f"version {current.version} is published" if current else "not published yet")
     )
+    scenarios = editor.base.get("scenarios") or []
+    if len(scenarios) > 1:
+        st.caption(
+            f"This customer has {len(scenarios)} scenarios: the form edits the first; the others are kept as they "
+            "are (export the YAML to edit them, then import it). The check plays every scenario."
+        )
     _versions(page, versions)
     opened = next((v for v in versions if v.version == editor.version), None)
     if opened is not None:  # above the long form: what the saved version does, and publishing it
