@@ -292,3 +292,15 @@ def test_an_older_version_is_saved_as_the_newest_and_a_save_meanwhile_is_not_ove
     assert any("was saved while you edited" in e.value for e in at.error)
     assert _versions(org) == [1, 2, 3, 4]
     assert at.text_input(key=NAME_KEY).value == "Dana W."
+
+
+def test_a_failing_check_says_why_in_plain_words_and_publish_stays_off(org: Org) -> None:
+    at = _create_from_template(_sign_in("otto"))
+    at.text_area(key=GOOD_KEY).input("\n".join(SCRIPTS["bad"]))  # "good" replies that drive her away
+    at = _click(at, "au_save")
+    at = _click(at, "au_check")
+    assert "The check did not pass" in _text(at)
+    assert any("Good replies:" in m.value and "walked away at good reply" in m.value for m in at.markdown)
+    assert at.dataframe[0].value["Check"].iloc[0] == "❌ failed"
+    assert at.button(key="au_publish").disabled
+    assert NEW_ID not in org.svc.personas.ids()  # not in the trainees' picker
