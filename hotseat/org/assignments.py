@@ -417,12 +417,26 @@ def update_assignment(
     clear_due: bool = False,
     difficulty: Difficulty | str | None = None,
     attempts_counted: int | None = None,
+    personas: PersonaSource | None = None,
+    persona_version: int | None = None,
+    unpin: bool = False,
 ) -> Assignment:
     """An admin edits an assignment; arguments left None stay as they are.
 
     A new due date must be in the future (an unchanged past one is kept); the difficulty can change
-    only while nobody has an attempt (their sessions were played at the old one).
+    only while nobody has an attempt (their sessions were played at the old one). `persona_version`
+    pins a published version of the assignment's custom persona (checked with `personas`), `unpin`
+    goes back to the latest published one; attempts already played keep the version they were played on.
     """
+    if persona_version is not None:
+        if personas is None:
+            raise ConfigError("Pinning a version needs the personas.", hint="Pass personas=services.personas.")
+        with store.transaction() as db:
+            require_role(db, actor, Role.ADMIN, doing="edit assignments")
+            row = db.get(AssignmentRow, assignment_id)
+            persona_id = row.persona_id if row is not None else ""
+        if persona_id:  # a missing assignment is refused below; a built-in persona has no versions to pin
+            personas.resolve(persona_id, persona_version, published_only=True)
     with store.transaction() as db:
         require_role(db, actor, Role.ADMIN, doing="edit assignments")
         row = db.get(AssignmentRow, assignment_id)
@@ -461,6 +475,10 @@ def update_assignment(
                         hint="Create a new assignment at the other difficulty.",
                     )
                 row.difficulty = level.value
+        if unpin:
+            row.persona_version = None
+        elif persona_version is not None:
+            row.persona_version = persona_version
         db.flush()
         return assignment_of(row)
 

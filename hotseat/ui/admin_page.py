@@ -16,7 +16,7 @@ from hotseat.org.cohorts import Cohort, add_grader, cohort_members, create_cohor
 from hotseat.org.csv_io import IMPORT_COLUMNS, export_progress_csv, export_sessions_csv, import_users_csv
 from hotseat.org.dashboard import AssignmentCompletion, CohortDashboard, cohort_dashboard
 from hotseat.services import Services
-from hotseat.ui.assignment_admin import assignment_list, cohort_standard_editor
+from hotseat.ui.assignment_admin import assignment_list, cohort_standard_editor, version_picker
 from hotseat.ui.components import as_text, customer_picker
 from hotseat.ui.context import PageContext
 from hotseat.ui.state import flash
@@ -131,6 +131,7 @@ def _assignments(svc: Services, actor: Actor, cohort: Cohort) -> None:
     pick = customer_picker(svc.personas, key="as")
     if pick is None:
         return
+    pin = version_picker(svc.personas, pick.persona.id, key=f"as_version_{pick.persona.id}")
     left, right = st.columns(2)
     has_due = left.checkbox("Has a due date", value=True, key="as_has_due")
     due: date | None = right.date_input(
@@ -150,6 +151,7 @@ def _assignments(svc: Services, actor: Actor, cohort: Cohort) -> None:
                 cohort.id,
                 personas=svc.personas,
                 persona_id=pick.persona.id,
+                persona_version=pin,
                 scenario_id=pick.scenario_id,
                 difficulty=pick.difficulty,
                 due=due if has_due else None,

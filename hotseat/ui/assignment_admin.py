@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from evaluators.skills import Skill
+from hotseat.authoring.catalog import PersonaCatalog
 from hotseat.errors import HotseatError
 from hotseat.org.accounts import Actor
 from hotseat.org.assignments import MAX_ATTEMPTS_COUNTED, Assignment, delete_assignment, update_assignment
@@ -32,6 +33,61 @@ def customer_and_scenario(personas: PersonaSource, assignment: Assignment) -> tu
         return assignment.persona_id, assignment.scenario_id
 
 
+LATEST = 0  # the version picker's "latest published" choice
+
+
+def published_versions(personas: PersonaSource, persona_id: str) -> list[int] | None:
+    """A custom persona's published versions, newest first (None for a built-in one: nothing to pin)."""
+    if not isinstance(personas, PersonaCatalog) or not personas.is_custom(persona_id):
+        return None
+    return sorted((v.version for v in personas.versions(persona_id) if v.published), reverse=True)
+
+
+def version_label(personas: PersonaSource, persona_id: str, choice: int) -> str:
+    """A version picker's option in words: "v2", or "latest published (now v3)"."""
+    if choice != LATEST:
+        return f"v{choice}"
+    try:
+        _persona, now = personas.resolve(persona_id)
+    except HotseatError:  # archived or unpublished since: attempts cannot start
+        return "latest published (none now)"
+    return f"latest published (now v{now})"
+
+
+def version_picker(personas: PersonaSource, persona_id: str, *, key: str, pinned: int | None = None) -> int | None:
+    """For a custom persona, pick a published version to pin or "latest published" (None); None for a built-in."""
+    try:
+        versions = published_versions(personas, persona_id)
+    except HotseatError as exc:
+        st.error(exc.user_message())
+        return None
+    if versions is None:
+        return None
+    options = [LATEST, *versions]
+    if pinned is not None and pinned not in options:
+        options.append(pinned)
+    choice = st.selectbox(
+        "Version",
+        options,
+        index=options.index(pinned if pinned is not None else LATEST),
+        format_func=lambda v: version_label(personas, persona_id, v),
+        key=key,
+        help="Pin a published version, or let each attempt play the latest published one.",
+    )
+    return None if choice in (None, LATEST) else int(choice)
+
+
+def shown_version(personas: PersonaSource, assignment: Assignment) -> str:
+    """The list's Version column: "v2 (pinned)", "latest published (now v3)" or "built-in"."""
+    if assignment.persona_version is not None:
+        return f"v{assignment.persona_version} (pinned)"
+    try:
+        custom = isinstance(personas, PersonaCatalog) and personas.is_custom(assignment.persona_id)
+    except HotseatError:
+        return ""
+    return version_label(personas, assignment.persona_id, LATEST) if custom else "built-in"
+
+
 def assignment_list(svc: Services, actor: Actor, cohort: Cohort, current: list[Assignment]) -> None:
     """The cohort's assignments by name, each with its edit, standard and delete controls."""
     rows = []
@@ -42,6 +98,7 @@ def assignment_list(svc: Services, actor: Actor, cohort: Cohort, current: list[A
                 "Title": a.title,
                 "Customer": customer,
                 "Scenario": scenario,
+                "Version": shown_version(svc.personas, a),
                 "Difficulty": a.difficulty.value,
                 "Due (UTC)": f"{a.due_at:%Y-%m-%d %H:%M}" if a.due_at else "",
                 "Attempts that count": a.attempts_counted,
@@ -78,6 +135,7 @@ def _edit(svc: Services, actor: Actor, a: Assignment) -> None:
         attempts = st.number_input(
             "Attempts that count", 1, MAX_ATTEMPTS_COUNTED, a.attempts_counted, key=f"as_edit_attempts_{a.id}"
         )
+        pin = version_picker(svc.personas, a.persona_id, key=f"as_edit_version_{a.id}", pinned=a.persona_version)
         saved = st.form_submit_button("Save changes", key=f"as_edit_save_{a.id}")
     if not saved:
         return
@@ -92,6 +150,9 @@ def _edit(svc: Services, actor: Actor, a: Assignment) -> None:
             clear_due=not has_due,
             difficulty=difficulty,
             attempts_counted=int(attempts),
+            personas=svc.personas,
+            persona_version=pin if pin != a.persona_version else None,
+            unpin=pin is None and a.persona_version is not None,
         )
     except HotseatError as exc:
         st.error(exc.user_message())
