@@ -17,7 +17,7 @@ from hotseat.org.csv_io import IMPORT_COLUMNS, export_progress_csv, export_sessi
 from hotseat.org.dashboard import AssignmentCompletion, CohortDashboard, cohort_dashboard
 from hotseat.services import Services
 from hotseat.ui.assignment_admin import assignment_list, cohort_standard_editor, version_picker
-from hotseat.ui.components import as_text, customer_picker
+from hotseat.ui.components import as_text, customer_picker, page_marker
 from hotseat.ui.context import PageContext
 from hotseat.ui.state import flash
 from hotseat.ui.trainee_sessions import trainee_sessions_view
@@ -41,10 +41,11 @@ def render(page: PageContext) -> None:
         st.error(exc.user_message())
         return
     _import_users(page, cohorts)
-    _users(page)
+    users = _users(page)
     _sign_ins(svc, actor)
     if not cohorts:
         st.info("No cohorts yet: create the first one above.")
+        page_marker("admin", f"u{users}", "c0", _shown_password(page))
         return
     by_id = {c.id: c for c in cohorts}
     cohort_id = st.selectbox("Cohort", list(by_id), format_func=lambda c: by_id[c].name, key="admin_cohort")
@@ -55,16 +56,27 @@ def render(page: PageContext) -> None:
     st.caption(f"{cohort.trainees} trainee(s) · {cohort.graders} grader(s)")
     # Stateful tabs: the open one survives reruns, and only its content is computed.
     people, assignments, dashboard = st.tabs(TABS, key="admin_tab", on_change="rerun")
+    shown = ""
     if people.open:
         with people:
             _people(svc, actor, cohort)
+            shown = f"people-g{cohort.graders}"
     if assignments.open:
         with assignments:
-            _assignments(svc, actor, cohort)
+            shown = f"assignments{_assignments(svc, actor, cohort)}"  # "2-new-<customer>-<version>"
     if dashboard.open:
         with dashboard:
             _dashboard(svc, actor, cohort)
-            trainee_sessions_view(page, cohort)
+            shown = f"dashboard-reviewed{trainee_sessions_view(page, cohort)}"
+    # Drawn last: how many users, the cohort, the open tab (its graders, its assignments, or the picked
+    # trainee's reviewed attempts), and whose temporary password is on show.
+    page_marker("admin", f"u{users}", f"c{cohort.id}", shown, _shown_password(page))
+
+
+def _shown_password(page: PageContext) -> str:
+    """The marker's part for the Users section: `temp-<username>` while a reset password is on show."""
+    shown = page.state.reset_password
+    return f"temp-{shown[0]}" if shown is not None else "temp-none"
 
 
 def _create_cohort(svc: Services, actor: Actor) -> None:
@@ -118,20 +130,22 @@ def _people(svc: Services, actor: Actor, cohort: Cohort) -> None:
             st.rerun()
 
 
-def _assignments(svc: Services, actor: Actor, cohort: Cohort) -> None:
+def _assignments(svc: Services, actor: Actor, cohort: Cohort) -> str:
+    """The assignments tab; returns how many assignments it listed and the new one's customer and version."""
     try:
         current = list_assignments(svc.store, actor, cohort.id)
     except HotseatError as exc:
         st.error(exc.user_message())
-        return
+        return "0"
     cohort_standard_editor(svc, actor, cohort)
     if current:
         assignment_list(svc, actor, cohort, current)
     st.markdown("**New assignment**")
     pick = customer_picker(svc.personas, key="as")
     if pick is None:
-        return
+        return str(len(current))
     pin = version_picker(svc.personas, pick.persona.id, key=f"as_version_{pick.persona.id}")
+    picked = f"{len(current)}-new-{pick.persona.id}-{'latest' if pin is None else f'v{pin}'}"
     left, right = st.columns(2)
     has_due = left.checkbox("Has a due date", value=True, key="as_has_due")
     due: date | None = right.date_input(
@@ -164,6 +178,7 @@ def _assignments(svc: Services, actor: Actor, cohort: Cohort) -> None:
             flash(f"Assignment '{as_text(made.title)}' set for {as_text(cohort.name)}.")
             del st.session_state["as_title"]  # the next assignment starts with an empty title
             st.rerun()
+    return picked
 
 
 def _dashboard(svc: Services, actor: Actor, cohort: Cohort) -> None:
@@ -375,15 +390,15 @@ def _self_signup_switch(svc: Services, actor: Actor, cohort: Cohort) -> None:
         st.rerun()
 
 
-def _users(page: PageContext) -> None:
-    """Every account: change a role, reset a forgotten password, deactivate or reactivate."""
+def _users(page: PageContext) -> int:
+    """Every account: change a role, reset a forgotten password, deactivate or reactivate; returns how many."""
     svc, actor, state = page.svc, page.actor, page.state
     with st.expander("Users", expanded=state.reset_password is not None):
         try:
             users = list_users(svc.store, actor)
         except HotseatError as exc:
             st.error(exc.user_message())
-            return
+            return 0
         if state.reset_password is not None:
             username, temporary = state.reset_password
             st.warning(
@@ -407,9 +422,9 @@ def _users(page: PageContext) -> None:
             format_func=lambda u: f"{by_id[u].label} ({by_id[u].username}, {by_id[u].role.value})",
             key="users_pick",
         )
-        if picked is None:
-            return
-        _user_actions(page, by_id[picked])
+        if picked is not None:
+            _user_actions(page, by_id[picked])
+    return len(users)
 
 
 def _user_actions(page: PageContext, user: Actor) -> None:

@@ -9,7 +9,7 @@ from hotseat.org.accounts import Role
 from hotseat.org.assignments import AssignmentProgress, AssignmentStatus, Attempt, assignments_for, start_assignment
 from hotseat.org.cohorts import join_cohort, list_cohorts
 from hotseat.practice.personas import PersonaSource
-from hotseat.ui.components import as_text
+from hotseat.ui.components import as_text, page_marker
 from hotseat.ui.context import PageContext
 from hotseat.ui.scores_view import scores_line, verdict_text
 from hotseat.ui.state import flash, remember_session
@@ -36,6 +36,7 @@ def render(page: PageContext) -> None:
         return
     if not cohorts:
         st.info("You have not joined a cohort yet. Ask your trainer for the join code.")
+        page_marker("mycohorts", "c0")
         return
     st.caption("Your cohorts: " + ", ".join(as_text(c.name) for c in cohorts))
     st.subheader("My assignments")
@@ -43,6 +44,15 @@ def render(page: PageContext) -> None:
         st.info("No assignments yet.")
     for item in progress:
         _assignment(page, item)
+    attempts = [a for item in progress for a in item.attempts]
+    # Drawn last: cohorts, assignments, attempts and how many of those a grader reviewed.
+    page_marker(
+        "mycohorts",
+        f"c{len(cohorts)}",
+        f"a{len(progress)}",
+        f"attempts{len(attempts)}",
+        f"reviewed{sum(a.reviewed for a in attempts)}",
+    )
 
 
 def _join(page: PageContext) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -145,6 +146,17 @@ def rendered_marker(session: PracticeSession) -> None:
     "the script is not running".
     """
     st.container(key=f"hs_rendered_{len(session.turns)}_{session.status}", height=1, border=False)
+
+
+def page_marker(*parts: object) -> None:
+    """An empty, keyed container `hs_<part>_<part>…`, to be drawn last by a page that was drawn to the end.
+
+    Each part says something true about what this run drew (a count, a state), so a browser test waits
+    for the page it expects (`.st-key-hs_…`) instead of guessing. Characters a CSS class name cannot
+    hold become `-`.
+    """
+    key = "_".join(str(p) for p in ("hs", *parts))
+    st.container(key=re.sub(r"[^A-Za-z0-9_-]", "-", key), height=1, border=False)
 
 
 def ending_banner(session: PracticeSession) -> None:

@@ -56,7 +56,6 @@ def _queue(svc: Services, state: UiState, actor: Actor) -> None:
         return
     if not items:
         st.info("Nothing waits for review. Sessions appear here when trainees of your cohorts submit them.")
-        return
     for item in items:
         with st.container(border=True, key=f"queue_{item.session_id}"):
             left, right = st.columns([4, 1])
@@ -66,6 +65,7 @@ def _queue(svc: Services, state: UiState, actor: Actor) -> None:
             if right.button("Review", key=f"review_{item.session_id}", type="primary"):
                 state.review_session_id = item.session_id
                 st.rerun()
+    components.page_marker("review", f"queue{len(items)}")  # drawn last: how many sessions are listed
 
 
 def _review_screen(svc: Services, state: UiState, actor: Actor, session_id: str) -> None:
@@ -94,10 +94,12 @@ def _review_screen(svc: Services, state: UiState, actor: Actor, session_id: str)
         with st.container(border=True, key="final_scores_now"):
             st.markdown(f"**Final scores now** (from the {as_text(sheet.final.source)}; the trainee sees these)")
             final_scores_list(sheet.final)
-    if any(r.grader_id == actor.id for r in sheet.reviews):
+    mine = any(r.grader_id == actor.id for r in sheet.reviews)
+    if mine:
         st.info("You reviewed this session. A review is kept as it was written.")
-        return
-    _review_form(svc, state, actor, sheet)
+    else:
+        _review_form(svc, state, actor, sheet)
+    components.page_marker("review", "sheet", f"reviews{len(sheet.reviews)}", f"mine{int(mine)}")  # drawn last
 
 
 def _evaluator(evaluation: Evaluation) -> None:

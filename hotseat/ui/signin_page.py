@@ -7,7 +7,7 @@ import streamlit as st
 from hotseat.errors import HotseatError
 from hotseat.org.accounts import authenticate, change_password
 from hotseat.org.signup import sign_up_with_code
-from hotseat.ui.components import as_text
+from hotseat.ui.components import as_text, page_marker
 from hotseat.ui.context import PageContext
 from hotseat.ui.routes import DEFAULT, landing_key
 from hotseat.ui.state import client_address, flash, sign_in, sign_out, sso_identity, sso_providers
@@ -18,6 +18,7 @@ def render(page: PageContext) -> None:
     if page.actor.is_local:
         _sign_in_form(page)
         _sign_up_form(page)
+        page_marker("account", "signin")  # drawn last
     else:
         _signed_in(page)
 
@@ -93,6 +94,7 @@ def _signed_in(page: PageContext) -> None:
     if st.button("Sign out", key="signout", type="primary"):
         sign_out(state)
         st.rerun()
+    page_marker("account", actor.role.value, "temporary" if actor.must_change_password else "own")  # drawn last
 
 
 def _change_password(page: PageContext) -> None:

@@ -10,7 +10,7 @@ from hotseat.org.assignments import AssignmentProgress, Attempt, assignments_for
 from hotseat.org.reviews import submit_for_review
 from hotseat.practice.session import PracticeSession
 from hotseat.services import Services
-from hotseat.ui.components import as_text
+from hotseat.ui.components import as_text, page_marker
 
 
 def attempt_of(svc: Services, actor: Actor, session_id: str) -> tuple[AssignmentProgress, Attempt] | None:
@@ -45,10 +45,13 @@ def submit_box(svc: Services, actor: Actor, session: PracticeSession, found: Fou
         if attempt.reviewed and attempt.final is not None and attempt.final.review is not None:
             who = as_text(attempt.final.review.grader_username)
             st.success(f"Reviewed by {who}: the grader's feedback and final scores are at the top of the page.")
+            page_marker("attempt", "reviewed")
             return
         if attempt.submitted:
             st.success("Submitted for review. A grader of your cohort will review it.")
+            page_marker("attempt", "submitted")
             return
+        page_marker("attempt", "open")  # before the button: a click's rerun draws this box again
         if st.button("Submit for review", key="submit_for_review", type="primary"):
             try:
                 submit_for_review(svc.store, actor, session.id, personas=svc.personas)

@@ -16,31 +16,35 @@ from hotseat.ui.context import PageContext
 from hotseat.ui.scores_view import scores_line
 
 
-def trainee_sessions_view(page: PageContext, cohort: Cohort) -> None:
-    """Pick a trainee; list their attempts with final scores and verdicts; open a review or a debrief."""
+def trainee_sessions_view(page: PageContext, cohort: Cohort) -> int:
+    """Pick a trainee; list their attempts with final scores and verdicts; open a review or a debrief.
+
+    Returns how many of the listed attempts a grader reviewed.
+    """
     svc, actor = page.svc, page.actor
     st.subheader("A trainee's sessions")
     try:
         trainees = cohort_members(svc.store, actor, cohort.id, role=Role.TRAINEE)
     except HotseatError as exc:
         st.error(exc.user_message())
-        return
+        return 0
     if not trainees:
         st.caption("No trainees yet.")
-        return
+        return 0
     names = {t.user_id: f"{t.display_name or t.username} ({t.username})" for t in trainees}
     picked = st.selectbox("Trainee", list(names), format_func=names.__getitem__, key=f"dash_trainee_{cohort.id}")
     if picked is None:
-        return
+        return 0
     try:
         found = trainee_sessions(svc.store, actor, cohort.id, picked)
     except HotseatError as exc:
         st.error(exc.user_message())
-        return
+        return 0
     if not found:
         st.caption("No attempts yet.")
     for item in found:
         _session_row(page, item)
+    return sum(item.attempt.reviewed for item in found)
 
 
 def _session_row(page: PageContext, item: TraineeSession) -> None:
