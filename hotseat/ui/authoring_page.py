@@ -35,7 +35,7 @@ from hotseat.providers.base import ChatModel
 from hotseat.ui import persona_form
 from hotseat.ui.components import as_text
 from hotseat.ui.context import PageContext
-from hotseat.ui.state import EditorState, flash, remember_session
+from hotseat.ui.state import EditorState, flash
 
 REFUSAL = "Only an author or an admin writes customers. Ask an admin for the author role."
 
@@ -357,9 +357,7 @@ def _play(page: PageContext, catalog: PersonaCatalog, info: VersionInfo, difficu
     except HotseatError as exc:
         st.error(exc.user_message())
         return
-    remember_session(page.state, session.id)
-    page.state.clear_messages()
-    page.switch_to("practice")
+    page.practise(session.id, fresh=True)
 
 
 def _publish(page: PageContext, catalog: PersonaCatalog, info: VersionInfo) -> None:

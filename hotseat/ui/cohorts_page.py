@@ -12,7 +12,7 @@ from hotseat.practice.personas import PersonaSource
 from hotseat.ui.components import as_text, page_marker
 from hotseat.ui.context import PageContext
 from hotseat.ui.scores_view import scores_line, verdict_text
-from hotseat.ui.state import flash, remember_session
+from hotseat.ui.state import flash
 
 STATUS_ICON = {
     AssignmentStatus.NOT_STARTED: "⚪",
@@ -114,8 +114,7 @@ def _attempt_row(page: PageContext, attempt: Attempt) -> None:
         passed = f" · {attempt.verdict.label}" if attempt.verdict is not None else ""
         left.caption(f"Mean {final.mean:.1f}{passed} · {scores_line(final)}")
     if right.button("Open", key=f"open_attempt_{attempt.session_id}", type="tertiary"):
-        remember_session(page.state, attempt.session_id)
-        page.switch_to("practice")
+        page.practise(attempt.session_id)
 
 
 def _start(page: PageContext, assignment_id: int) -> None:
@@ -124,6 +123,4 @@ def _start(page: PageContext, assignment_id: int) -> None:
     except HotseatError as exc:
         st.error(exc.user_message())
         return
-    remember_session(page.state, session.id)
-    page.state.clear_messages()
-    page.switch_to("practice")
+    page.practise(session.id, fresh=True)

@@ -10,7 +10,7 @@ import streamlit as st
 
 from hotseat.org.accounts import Actor, Role
 from hotseat.services import Services
-from hotseat.ui.state import UiState, current_actor, services, show_flash, ui_state
+from hotseat.ui.state import UiState, current_actor, remember_session, services, show_flash, ui_state
 
 
 @dataclass
@@ -35,6 +35,13 @@ class PageContext:
     def switch_to(self, key: str) -> NoReturn:
         """Go to another page of the app (a route key of hotseat.ui.routes)."""
         st.switch_page(self.links[key])
+
+    def practise(self, session_id: str, *, fresh: bool = False) -> NoReturn:
+        """Open a session on the practice page (`fresh`: a session just started, so no old message carries over)."""
+        remember_session(self.state, session_id)
+        if fresh:
+            self.state.clear_messages()
+        self.switch_to("practice")
 
 
 def page_context() -> PageContext:

@@ -10,7 +10,6 @@ from hotseat.review.export import session_to_json, session_to_markdown
 from hotseat.ui import components
 from hotseat.ui.context import PageContext
 from hotseat.ui.scores_view import final_scores_list
-from hotseat.ui.state import remember_session
 
 
 def _score_label(final: FinalScores | None) -> str:
@@ -61,8 +60,6 @@ def render(page: PageContext) -> None:
                 key=f"m{session.id}",
             )
             if not session.ended and right.button("Resume", key=f"r{session.id}"):
-                remember_session(page.state, session.id)
-                page.switch_to("practice")
+                page.practise(session.id)
             if session.ended and right.button("Open debrief", key=f"d{session.id}"):
-                remember_session(page.state, session.id)
-                page.switch_to("practice")
+                page.practise(session.id)
