@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 from support.browser import (  # the fixtures are imported so pytest finds them here
-    APP_IDLE,
     ARTIFACTS,
     CHROMIUM_ARGS,
     UI_TIMEOUT_MS,
     RunningApp,
     chromium,
+    click_key,
+    idle,
     streamlit_app,
 )
 
@@ -49,15 +50,7 @@ def test_signup_then_a_refresh_keeps_the_trainee_signed_in_and_sign_out_ends_it(
     ARTIFACTS.mkdir(exist_ok=True)
     code = _seed_cohort(streamlit_app)
 
-    def idle(page: Page) -> None:
-        expect(page.locator(APP_IDLE)).to_have_count(1, timeout=UI_TIMEOUT_MS)
-
-    def click(page: Page, key: str) -> None:
-        idle(page)
-        button = page.locator(f'[class*="st-key-{key}"] button').first
-        button.scroll_into_view_if_needed()
-        button.click()
-        idle(page)
+    click = click_key
 
     def fill(page: Page, key: str, text: str) -> None:
         page.locator(f".st-key-{key} input").fill(text)

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 import pytest
 import yaml
 from support.browser import (  # the fixtures are imported so pytest finds them here
-    APP_IDLE,
     ARTIFACTS,
     ROOT,
     UI_TIMEOUT_MS,
     RunningApp,
     chromium,
     chromium_page,
+    click_key,
+    idle,
     say_in_chat,
+    see,
     streamlit_app,
     wait_rendered,
 )
@@ -58,23 +61,12 @@ def test_an_author_creates_test_drives_and_publishes_a_customer(
 
     _seed(streamlit_app)
 
-    def idle(page: Page) -> None:
-        expect(page.locator(APP_IDLE)).to_have_count(1, timeout=UI_TIMEOUT_MS)
-
-    def click(page: Page, key: str) -> None:
-        idle(page)
-        button = page.locator(f".st-key-{key} button").first
-        button.scroll_into_view_if_needed()
-        button.click()
-        idle(page)
+    click = partial(click_key, prefix=False)
 
     def customers(page: Page, marker: str) -> None:
         """Wait for the customers page drawn to the end with this marker (see authoring_page._rendered_marker)."""
         expect(page.locator(f".st-key-hs_customers_{marker}")).to_have_count(1, timeout=UI_TIMEOUT_MS)
         idle(page)
-
-    def see(page: Page, text: str) -> None:
-        expect(page.get_by_text(text, exact=False).first).to_be_visible(timeout=UI_TIMEOUT_MS)
 
     with chromium_page(chromium, tmp_path / "profile", streamlit_app, "authoring") as page:
         page.goto(f"{streamlit_app.url}/account")

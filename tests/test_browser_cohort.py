@@ -11,14 +11,16 @@ from pathlib import Path
 import pytest
 import yaml
 from support.browser import (  # the fixtures are imported so pytest finds them here
-    APP_IDLE,
     ARTIFACTS,
     CHROMIUM_ARGS,
     ROOT,
     UI_TIMEOUT_MS,
     RunningApp,
     chromium,
+    click_key,
+    idle,
     say_in_chat,
+    see,
     streamlit_app,
     wait_rendered,
 )
@@ -59,19 +61,7 @@ def test_a_cohort_end_to_end(chromium: Path, streamlit_app: RunningApp) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     _seed_admin(streamlit_app)
 
-    def idle(page: Page) -> None:
-        expect(page.locator(APP_IDLE)).to_have_count(1, timeout=UI_TIMEOUT_MS)
-
-    def click(page: Page, key: str) -> None:
-        """Click the button whose Streamlit key is `key` (or starts with it), then wait for the rerun."""
-        idle(page)
-        button = page.locator(f'[class*="st-key-{key}"] button').first
-        button.scroll_into_view_if_needed()
-        button.click()
-        idle(page)
-
-    def see(page: Page, text: str) -> None:
-        expect(page.get_by_text(text, exact=False).first).to_be_visible(timeout=UI_TIMEOUT_MS)
+    click = click_key
 
     def sign_in(page: Page, username: str, lands_on: str) -> None:
         page.goto(f"{streamlit_app.url}/account")

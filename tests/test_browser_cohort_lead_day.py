@@ -18,6 +18,7 @@ import re
 import subprocess
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -29,7 +30,9 @@ from support.browser import (  # the fixtures are imported so pytest finds them 
     UI_TIMEOUT_MS,
     RunningApp,
     chromium,
+    click_key,
     say_in_chat,
+    see,
     streamlit_app,
     wait_rendered,
 )
@@ -85,16 +88,12 @@ def test_a_cohort_leads_day_from_a_custom_customer_to_a_password_reset(
     _seed_admin(streamlit_app)
     lines = _good_replies()
 
+    click = partial(click_key, wait=False)
+
     def marker(page: Page, key: str) -> None:
         """Wait for the page drawn to the end with this marker, and for the script to stop."""
         expect(page.locator(f".st-key-hs_{key}")).to_have_count(1, timeout=UI_TIMEOUT_MS)
         expect(page.locator(APP_IDLE)).to_have_count(1, timeout=UI_TIMEOUT_MS)
-
-    def click(page: Page, key: str) -> None:
-        """Click the button whose Streamlit key is `key` (or starts with it)."""
-        button = page.locator(f'[class*="st-key-{key}"] button').first
-        button.scroll_into_view_if_needed()
-        button.click()
 
     def fill(page: Page, key: str, text: str, kind: str = "input") -> None:
         page.locator(f'[class*="st-key-{key}"] {kind}').fill(text)
@@ -107,9 +106,6 @@ def test_a_cohort_leads_day_from_a_custom_customer_to_a_password_reset(
         box.press_sequentially(option.split()[-1].strip("()"))  # typing opens the list (a click alone may not)
         page.get_by_role("option", name=option, exact=True).click()
         expect(page.locator(f".st-key-{key}").get_by_role("combobox")).to_have_value(option)
-
-    def see(page: Page, text: str) -> None:
-        expect(page.get_by_text(text, exact=False).first).to_be_visible(timeout=UI_TIMEOUT_MS)
 
     def sign_in(page: Page, username: str, password: str, lands_on: str) -> None:
         page.goto(f"{streamlit_app.url}/account")

@@ -179,3 +179,30 @@ def say_in_chat(page: Any, text: str, turns: int) -> tuple[int, str]:
     chat.fill(text)
     chat.press("Enter")
     return turns + 2, wait_rendered(page, turns + 2)
+
+
+def idle(page: Any) -> None:
+    """Wait until the app's script is not running (a rerun has finished drawing)."""
+    from playwright.sync_api import expect
+
+    expect(page.locator(APP_IDLE)).to_have_count(1, timeout=UI_TIMEOUT_MS)
+
+
+def see(page: Any, text: str) -> None:
+    """Wait until `text` is visible on the page."""
+    from playwright.sync_api import expect
+
+    expect(page.get_by_text(text, exact=False).first).to_be_visible(timeout=UI_TIMEOUT_MS)
+
+
+def click_key(page: Any, key: str, *, prefix: bool = True, wait: bool = True) -> None:
+    """Click the button whose Streamlit key is `key` (`prefix`: or starts with it); with `wait`, wait for the
+    script to be idle before and after (without it, the caller waits on a page marker instead)."""
+    if wait:
+        idle(page)
+    selector = f'[class*="st-key-{key}"]' if prefix else f".st-key-{key}"
+    button = page.locator(f"{selector} button").first
+    button.scroll_into_view_if_needed()
+    button.click()
+    if wait:
+        idle(page)
