@@ -23,28 +23,6 @@ from hotseat.providers.base import ChatModel
 MAX_ATTEMPTS = 2
 MAX_PROBLEMS = 8
 
-REACTION_MEANINGS: dict[Reaction, str] = {
-    Reaction.FELT_HEARD: "the trainee restated or validated what they said accurately",
-    Reaction.MISHEARD: "the trainee's paraphrase distorted what they said",
-    Reaction.APOLOGY_OWNED: "a genuine apology that owns the mistake",
-    Reaction.NON_APOLOGY: 'a non-apology ("sorry you feel that way", "any inconvenience")',
-    Reaction.POLICY: "the trainee hid behind policy",
-    Reaction.ACCUSED: "the trainee doubted, blamed or talked down to them",
-    Reaction.TRANSACTIONAL: "they were treated as a sale, not a relationship",
-    Reaction.TOO_SOON: "a fix was offered before they felt heard",
-    Reaction.SOLUTION_WELCOME: "a fix or choices offered once they feel heard",
-    Reaction.VALUES_CONNECTED: "the trainee tied the fix to what they value long-term",
-    Reaction.DOUBLESPEAK: "corporate jargon",
-    Reaction.ANSWERS_QUESTION: "an open question: they tell more of their story",
-    Reaction.STILL_UPSET: "nothing the trainee said moved them",
-    Reaction.INJECTION: "the trainee spoke to the machine, not to them (they stay in character, puzzled)",
-    Reaction.REPEATED: "the trainee said the same thing again",
-    Reaction.IGNORED_QUESTION: "the trainee did not answer the question they asked (they ask it again)",
-    Reaction.OTHER_LANGUAGE: "the trainee wrote in another language (they ask for English)",
-    Reaction.WON_BACK: "goodbye: they were won back",
-    Reaction.WALK_AWAY: "goodbye: they are leaving",
-    Reaction.TURN_LIMIT: "goodbye: out of time, not won back",
-}
 
 Sentence = Annotated[str, Field(min_length=1, max_length=600)]
 
@@ -85,7 +63,7 @@ def draft_persona(model: ChatModel, prompts: PromptLibrary, data: Mapping[str, A
     """Ask the LLM to draft lines and examples for the persona's data (its first scenario)."""
     template = prompts.get("persona_draft")
     scenarios = data.get("scenarios") or [{}]
-    reactions = [{"key": r.value, "meaning": REACTION_MEANINGS[r]} for r in Reaction]
+    reactions = [{"key": r.value, "meaning": r.meaning} for r in Reaction]
     raw, problems = "", list[str]()
     for attempt in range(1, MAX_ATTEMPTS + 1):
         messages = template.render(

@@ -17,26 +17,55 @@ from hotseat.templating import check_placeholders, render
 class Reaction(StrEnum):
     """What the scripted customer reacts to: one set of persona lines per reaction."""
 
-    FELT_HEARD = "felt_heard"  # accurate paraphrase or validation
-    MISHEARD = "misheard"  # a paraphrase that distorts what they said
-    APOLOGY_OWNED = "apology_owned"  # a genuine apology that owns the mistake
-    NON_APOLOGY = "non_apology"  # "sorry you feel that way", "we regret any inconvenience"
-    POLICY = "policy"  # hiding behind policy
-    ACCUSED = "accused"  # doubt, blame or condescension
-    TRANSACTIONAL = "transactional"  # treated as a sale, not a relationship
-    TOO_SOON = "too_soon"  # a fix offered before they feel heard
-    SOLUTION_WELCOME = "solution_welcome"  # a fix or choices offered once they feel heard
-    VALUES_CONNECTED = "values_connected"  # the trainee tied the fix to what they value long-term
-    DOUBLESPEAK = "doublespeak"  # corporate jargon
-    ANSWERS_QUESTION = "answers_question"  # an open question: they tell more of the story
-    STILL_UPSET = "still_upset"  # nothing moved them
-    INJECTION = "injection"  # the trainee spoke to the machine, not to them
-    REPEATED = "repeated"  # the trainee said the same thing again
-    IGNORED_QUESTION = "ignored_question"  # the trainee did not answer the question they asked (it is asked again)
-    OTHER_LANGUAGE = "other_language"  # a turn not in English: they ask for English, nothing else changes
-    WON_BACK = "won_back"  # goodbye, won back
-    WALK_AWAY = "walk_away"  # goodbye, leaving
-    TURN_LIMIT = "turn_limit"  # goodbye, out of time
+    FELT_HEARD = "felt_heard"
+    MISHEARD = "misheard"
+    APOLOGY_OWNED = "apology_owned"
+    NON_APOLOGY = "non_apology"
+    POLICY = "policy"
+    ACCUSED = "accused"
+    TRANSACTIONAL = "transactional"
+    TOO_SOON = "too_soon"
+    SOLUTION_WELCOME = "solution_welcome"
+    VALUES_CONNECTED = "values_connected"
+    DOUBLESPEAK = "doublespeak"
+    ANSWERS_QUESTION = "answers_question"
+    STILL_UPSET = "still_upset"
+    INJECTION = "injection"
+    REPEATED = "repeated"
+    IGNORED_QUESTION = "ignored_question"
+    OTHER_LANGUAGE = "other_language"
+    WON_BACK = "won_back"
+    WALK_AWAY = "walk_away"
+    TURN_LIMIT = "turn_limit"
+
+    @property
+    def meaning(self) -> str:
+        """What the trainee did (or how the conversation ended) to draw this reaction, in words."""
+        return _REACTION_MEANINGS[self]
+
+
+_REACTION_MEANINGS: dict[Reaction, str] = {
+    Reaction.FELT_HEARD: "the trainee restated or validated what they said accurately",
+    Reaction.MISHEARD: "the trainee's paraphrase distorted what they said",
+    Reaction.APOLOGY_OWNED: "a genuine apology that owns the mistake",
+    Reaction.NON_APOLOGY: 'a non-apology ("sorry you feel that way", "any inconvenience")',
+    Reaction.POLICY: "the trainee hid behind policy",
+    Reaction.ACCUSED: "the trainee doubted, blamed or talked down to them",
+    Reaction.TRANSACTIONAL: "they were treated as a sale, not a relationship",
+    Reaction.TOO_SOON: "a fix was offered before they felt heard",
+    Reaction.SOLUTION_WELCOME: "a fix or choices offered once they feel heard",
+    Reaction.VALUES_CONNECTED: "the trainee tied the fix to what they value long-term",
+    Reaction.DOUBLESPEAK: "corporate jargon",
+    Reaction.ANSWERS_QUESTION: "an open question: they tell more of their story",
+    Reaction.STILL_UPSET: "nothing the trainee said moved them",
+    Reaction.INJECTION: "the trainee spoke to the machine, not to them (they stay in character, puzzled)",
+    Reaction.REPEATED: "the trainee said the same thing again",
+    Reaction.IGNORED_QUESTION: "the trainee did not answer the question they asked (they ask it again)",
+    Reaction.OTHER_LANGUAGE: "the trainee wrote in another language (they ask for English)",
+    Reaction.WON_BACK: "goodbye: they were won back",
+    Reaction.WALK_AWAY: "goodbye: they are leaving",
+    Reaction.TURN_LIMIT: "goodbye: out of time, not won back",
+}
 
 
 class Difficulty(StrEnum):

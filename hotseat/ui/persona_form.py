@@ -121,7 +121,12 @@ KEY_REACTIONS = (
     Reaction.WALK_AWAY,
 )
 LINE_FIELDS = [
-    FormField(f"lines.{r.value}", f"{r.value.replace('_', ' ').capitalize()} (one line per line)", "lines")
+    FormField(
+        f"lines.{r.value}",
+        f"{r.value.replace('_', ' ').capitalize()} (one line per line)",
+        "lines",
+        help=f"What they say when {r.meaning}.",
+    )
     for r in (*KEY_REACTIONS, *(r for r in Reaction if r not in KEY_REACTIONS))
 ]
 FIELDS: list[FormField] = [f for _, fields in SECTIONS for f in fields] + LINE_FIELDS
