@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from pydantic import Field, ValidationError
 
 from evaluators.judge import extract_json_object
+from hotseat.authoring.validation import field_errors
 from hotseat.datafiles import StrictModel
 from hotseat.errors import PersonaError, ProviderError
 from hotseat.practice.personas import PersonaLine, Reaction
@@ -54,8 +55,7 @@ def _problems(raw: str) -> tuple[PersonaDraft | None, list[str]]:
     try:
         draft = PersonaDraft.model_validate(data)
     except ValidationError as exc:
-        found = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
-        return None, found[:MAX_PROBLEMS]
+        return None, [f"{f.path}: {f.message}" for f in field_errors(exc)][:MAX_PROBLEMS]
     return draft, []
 
 
