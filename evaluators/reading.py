@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 from rapidfuzz import fuzz
@@ -36,7 +37,7 @@ from evaluators.grounding import Grounding, ground, specific_stems
 from evaluators.language import is_english
 from evaluators.lexicon import cues
 from evaluators.paraphrase import detect_paraphrase
-from evaluators.scorer import load_model
+from evaluators.scorer import ReaderModel, load_model
 from evaluators.signals import MAX_TURN_CHARS, TurnContext, TurnSignals
 from evaluators.skills import Flag, Skill
 from evaluators.text import sentences, words
@@ -48,6 +49,7 @@ NEED_MATCH = 0.55  # meaning match to a need example at which a concrete fix mee
 TRIGGER_MATCH = 0.62  # meaning match to a trigger example at which the turn sets them off
 REPEAT_RATIO = 88  # rapidfuzz ratio to an earlier trainee turn at which a turn is a repeat
 REPEAT_SIMILARITY = 0.93  # or sentence-embedding similarity
+VALIDATION_UNSAID_CAP = 3  # without a word that their reaction makes sense, validation is at most general
 UNGROUNDED_CAP = 2  # sympathy, validation, apology, values about nobody in particular
 HEARING = (Skill.EMPATHY, Skill.PARAPHRASE, Skill.VALIDATION)
 # Stock talk about nobody in particular caps these (paraphrase has its own tests: frame, copy, distortion).
@@ -78,13 +80,22 @@ def read(text: str, context: TurnContext) -> TurnSignals:
         out.notes["language"] = NOT_ENGLISH
         return out
 
-    a = analyse(text, context)
+    return conclude(analyse(text, context), context)
+
+
+def conclude(
+    a: Analysis, context: TurnContext, model: ReaderModel | Literal["shipped"] | None = "shipped"
+) -> TurnSignals:
+    """The learned scorers and the caps over an analysis: the turn's final signals (mutates `a.out`).
+
+    `model` is the shipped one by default; the trainer passes a candidate (or None for the rules alone).
+    """
     out, turn, grounding = a.out, a.turn, a.grounding
-    levels = _levels(a, out)
+    levels = _levels(a, out, load_model() if model == "shipped" else model)
     accused, walls = a.accused, a.walls
     story = [*context.customer_said, *context.facts]
     established = bool(context.trainee_said) and ground(context.trainee_said[-1], story).grounded
-    _cap(levels, out, turn, grounding, accused, walls, established=established)
+    _cap(levels, out, turn, grounding, accused, walls, established=established, validated=Skill.VALIDATION in a.found)
     if Flag.JUMPS_TO_SOLUTION in out.flags and any(levels[s] >= 3 for s in (*HEARING, Skill.APOLOGY)):
         # The scorers see the listening the phrase rules missed: then the fix did not come first.
         out.flags.remove(Flag.JUMPS_TO_SOLUTION)
@@ -211,15 +222,18 @@ def _rule_flags(
         out.evidence[Flag.JUMPS_TO_SOLUTION.value] = turn.sentences[solution]
 
 
-def _levels(a: Analysis, out: TurnSignals) -> dict[Skill, int]:
+def _levels(a: Analysis, out: TurnSignals, model: ReaderModel | None) -> dict[Skill, int]:
     rule_levels = {s: f.score for s, f in a.found.items()}
-    model = load_model()
     if model is None or a.x is None:
         return {s: rule_levels.get(s, 1) for s in Skill}
     levels = {s: max(1, min(5, int(model.skill_level(s, a.x) + 0.5))) for s in Skill}
     listening = any(f.score >= 4 for s, f in a.found.items() if s in (Skill.PARAPHRASE, Skill.APOLOGY))
     for flag in model.flags if not listening else ():  # the model does not overrule a clear act of listening
-        if flag not in out.flags and model.flag_raised(flag, a.x) and _supports(flag, a.turn):
+        if (
+            flag not in out.flags
+            and model.flag_raised(flag, a.x)
+            and _supports(flag, a.turn, model.flags[flag].anchored)
+        ):
             out.flags.append(flag)
             out.notes[flag.value] = _LEARNED_FLAG_NOTES[flag]
             out.evidence[flag.value] = _best_sentence(a.turn)
@@ -243,9 +257,9 @@ _OWNED = re.compile(
 )
 
 
-def _supports(flag: Flag, turn: ParsedTurn) -> bool:
+def _supports(flag: Flag, turn: ParsedTurn, anchored: bool = True) -> bool:
     pattern = _SUPPORT.get(flag)
-    if pattern is None or not pattern.search(turn.full):
+    if anchored and (pattern is None or not pattern.search(turn.full)):
         return False
     return not (flag is Flag.NON_APOLOGY and _OWNED.search(turn.full))
 
@@ -270,6 +284,7 @@ def _cap(
     walls: dict[int, str],
     *,
     established: bool = False,
+    validated: bool = True,
 ) -> None:
     _best, stock_share = features.stock_similarity(turn.sentences)
 
@@ -288,6 +303,12 @@ def _cap(
             )
             limit = UNGROUNDED_CAP if strict else UNGROUNDED_CAP + 1
             cap(skill, limit, _UNGROUNDED[skill])
+    if not validated:
+        cap(
+            Skill.VALIDATION,
+            VALIDATION_UNSAID_CAP,
+            "Naming how they feel is empathy; validation says their reaction makes sense.",
+        )
     if accused or walls or Flag.ACCUSATION in out.flags or Flag.POLICY_HIDING in out.flags:
         cap(Skill.EMPATHY, 2, "Blame, doubt or a policy wall in the same turn undoes the sympathy.")
         cap(Skill.APOLOGY, 2, "An apology followed by doubt or a policy wall is undercut by it.")

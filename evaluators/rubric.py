@@ -80,6 +80,14 @@ class Rubric(StrictModel):
         return self.as_prompt()
 
 
+# The situations the rubric examples were written for: what a reader of the examples is told the customer said.
+EXAMPLE_SITUATIONS = (
+    "You charged me twice for the same order and I've spent three days on the phone. Nobody calls back.",
+    "I was home all afternoon and nothing came. Your agent asked for a police report, as if I stole it.",
+    "The new combine quit twice in the first week of harvest. I've lost four days and rain is coming.",
+)
+
+
 def rubric_path(skill: Skill) -> Path:
     """Where one skill's rubric file lives."""
     return RUBRIC_DIR / f"{skill.value}.yaml"

@@ -2,8 +2,9 @@
 
 Trained by `scripts/train_reader.py` on the train and dev splits of Hotseat's own corpus
 (`corpus/`), never on research data. Per skill a multinomial logistic model over levels 1-5
-(the expected level, rounded, is the score); per flag a logistic model whose threshold was set
-on the dev split. Pure numpy: no torch, no scikit-learn at run time.
+(the expected level, blended with the rules' level and rounded, is the score); per flag a logistic
+model with a threshold. Every setting was chosen by leave-one-scenario-out cross-validation.
+Pure numpy: no torch, no scikit-learn at run time.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ class _Linear:
     classes: tuple[int, ...]
     threshold: float = 0.5
     blend: float = 1.0  # share of the model in the level; the rest is the precise rules' level
+    slack: float = 0.0  # how far the model may take a level below the rules' (0: the rules are a floor)
+    anchored: bool = True  # a learned flag also needs a word of that fault in the turn
 
     def logits(self, x: np.ndarray) -> np.ndarray:
         z = (x - self.mean) / self.scale
@@ -63,9 +66,11 @@ class ReaderModel:
         p /= p.sum()
         learned = float(np.dot(p, np.asarray(m.classes, dtype=np.float64)))
         rule = max(1.0, 5 * float(x[SCALAR_NAMES.index(f"rule_{skill.value}")]))
-        # The precise rules set the floor; the model lifts what they miss (good replies in unusual
-        # words). Lowering is the caps' job (stock, ungrounded, blame, repetition), not the model's.
-        return max(rule, m.blend * learned + (1 - m.blend) * rule)
+        blended = m.blend * learned + (1 - m.blend) * rule
+        # The precise rules bound the level from below (by `slack`, chosen by cross-validation): the
+        # model lifts what they miss (good replies in unusual words) and lowers only so far; the
+        # rest of the lowering is the caps' job (stock, ungrounded, blame, repetition).
+        return max(rule - m.slack, blended)
 
     def flag_probability(self, flag: Flag, x: np.ndarray) -> float:
         """P(flag) for features `x`."""
@@ -73,7 +78,7 @@ class ReaderModel:
         return float(1 / (1 + np.exp(-m.logits(self.inputs(x))[0])))
 
     def flag_raised(self, flag: Flag, x: np.ndarray) -> bool:
-        """True when P(flag) clears the threshold chosen on the dev split."""
+        """True when P(flag) clears the threshold chosen by cross-validation."""
         return flag in self.flags and self.flag_probability(flag, x) >= self.flags[flag].threshold
 
 
@@ -86,6 +91,8 @@ def _linear(raw: dict[str, object]) -> _Linear:
         classes=tuple(int(c) for c in raw.get("classes", [0, 1])),  # type: ignore[attr-defined]
         threshold=float(raw.get("threshold", 0.5)),  # type: ignore[arg-type]
         blend=float(raw.get("blend", 1.0)),  # type: ignore[arg-type]
+        slack=float(raw.get("slack", 0.0)),  # type: ignore[arg-type]
+        anchored=bool(raw.get("anchored", True)),
     )
 
 

@@ -1,9 +1,13 @@
 """Train the reader's scorers on Hotseat's own corpus: `python scripts/train_reader.py`.
 
 Fits, per skill, a multinomial logistic model over levels 1-5 and, per flag, a logistic model,
-on `evaluators.features` of the corpus's **train** split; picks the regularisation and the flag
-thresholds on the **dev** split; refits on train+dev and writes `evaluators/models/reader.json`.
-The **test** split is never read here (benchmarks/evaluator_agreement.py reports it).
+on `evaluators.features` of the corpus's **train and dev** splits. Every choice (regularisation,
+the model's share beside the rules, how far below the rules' level it may go, flag thresholds, whether
+a learned flag needs a word of its fault) is scored by leave-one-scenario-out cross-validation:
+each scenario is read by models that never saw it, through the same `conclude` step (caps and
+all) the app uses. A flag's choice must also keep its cross-validated precision. The final
+models are refit on train+dev and written to `evaluators/models/reader.json`. The **test**
+split is never read here (benchmarks/corpus_agreement.py reports it).
 Needs scikit-learn (a test dependency); the shipped model is plain numbers read by numpy.
 """
 
@@ -12,9 +16,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import cast
 
 import numpy as np
+import yaml
 from scipy.stats import spearmanr
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import cohen_kappa_score
@@ -26,22 +33,33 @@ from evaluators import scorer  # noqa: E402
 from evaluators.features import EMBEDDING_DIM, FEATURE_NAMES, SCALAR_NAMES  # noqa: E402
 from evaluators.flags import detect_injection  # noqa: E402
 from evaluators.language import is_english  # noqa: E402
-from evaluators.reading import analyse  # noqa: E402
+from evaluators.reading import Analysis, analyse, conclude  # noqa: E402
+from evaluators.rubric import EXAMPLE_SITUATIONS, load_rubrics  # noqa: E402
+from evaluators.scorer import ReaderModel, parse_model  # noqa: E402
+from evaluators.signals import TurnContext  # noqa: E402
 from evaluators.skills import Flag, Skill  # noqa: E402
 from hotseat.practice.personas import PersonaLibrary  # noqa: E402
-from hotseat.quality.corpus import ReplyItem, replies  # noqa: E402
+from hotseat.quality.corpus import ADVERSARIAL_KINDS, ReplyItem, replies  # noqa: E402
 
-C_GRID = (0.003, 0.01, 0.03, 0.1, 0.3)
-BLENDS = (0.3, 0.45, 0.6)  # the rules keep a share: they carry over to unseen scenarios, the model less so
-LEARNED_FLAGS = (
+C_GRID = (0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
+BLENDS = (0.3, 0.45, 0.6, 0.75, 0.9, 1.0)  # the model's share of the level; the rest is the rules'
+THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9)
+PINNED_TURNS = ROOT / "tests" / "fixtures" / "labelled_turns.yaml"
+MIN_FLAG_PRECISION = 0.85  # a learned flag may not push a flag's cross-validated precision below this
+UNANCHORED_COST = 0.05  # a learned flag without a word of its fault in the turn must earn it clearly
+SLACKS = (0.0, 1.0, 4.0)  # how far below the rules' level the model may go: not at all, one level, freely
+SLACK_COST = 0.02  # per level of slack: the rules carry over to unseen scenarios, so lowering them must earn it
+CANDIDATE_FLAGS = (
     Flag.POLICY_HIDING,
     Flag.ACCUSATION,
     Flag.DOUBLESPEAK,
-)  # non-apology: the rules are precise, the model is not
+    Flag.TRANSACTIONAL,
+    Flag.NON_APOLOGY,
+)
 
 
-def featurise(items: list[ReplyItem]) -> tuple[np.ndarray, list[ReplyItem], list[set[Flag]]]:
-    """Feature rows for the gradable items (English, not injection), with the rules' flags (cached in /tmp)."""
+def featurise(items: list[ReplyItem]) -> tuple[np.ndarray, list[ReplyItem], list[Analysis]]:
+    """Feature rows and analyses for the gradable items (English, not injection), cached in /tmp."""
     import hashlib
     import pickle
 
@@ -53,14 +71,14 @@ def featurise(items: list[ReplyItem]) -> tuple[np.ndarray, list[ReplyItem], list
     ).hexdigest()[:16]
     cache = Path("/tmp") / f"hotseat-reader-features-{key}.pkl"
     if cache.is_file():
-        return pickle.loads(cache.read_bytes())
+        return pickle.loads(cache.read_bytes())  # type: ignore[no-any-return]
     result = _featurise(items)
     cache.write_bytes(pickle.dumps(result))
     return result
 
 
-def _featurise(items: list[ReplyItem]) -> tuple[np.ndarray, list[ReplyItem], list[set[Flag]]]:
-    rows, kept, rule_flags = [], [], []
+def _featurise(items: list[ReplyItem]) -> tuple[np.ndarray, list[ReplyItem], list[Analysis]]:
+    rows, kept, analyses = [], [], []
     for item in items:
         if detect_injection(item.reply) or not is_english(item.reply):
             continue
@@ -68,8 +86,8 @@ def _featurise(items: list[ReplyItem]) -> tuple[np.ndarray, list[ReplyItem], lis
         assert a.x is not None
         rows.append(a.x)
         kept.append(item)
-        rule_flags.append(set(a.out.flags))
-    return np.vstack(rows), kept, rule_flags
+        analyses.append(a)
+    return np.vstack(rows), kept, analyses
 
 
 def directions(x: np.ndarray, items: list[ReplyItem]) -> np.ndarray:
@@ -125,94 +143,372 @@ def _full_classes(model: LogisticRegression, mean: np.ndarray, scale: np.ndarray
     }
 
 
+@dataclass(frozen=True)
+class SkillChoice:
+    """How one skill's level is made: the model's C, its share beside the rules, and how far it may go below them."""
+
+    c: float
+    blend: float
+    slack: float
+
+
+@dataclass(frozen=True)
+class FlagChoice:
+    """How one flag is learned: C, the probability threshold, and whether it needs a word of the fault."""
+
+    c: float
+    threshold: float
+    anchored: bool
+
+
+@dataclass
+class CrossValidated:
+    """Every item's predictions from models that never saw its scenario, per skill / flag and C."""
+
+    learned: dict[Skill, dict[float, np.ndarray]]
+    probability: dict[Flag, dict[float, np.ndarray]]
+
+
+def cross_validate(x: np.ndarray, items: list[ReplyItem]) -> CrossValidated:
+    """Leave one scenario out: fit on the others (directions too), predict the one left out."""
+    scenario = np.array([i.scenario.id for i in items])
+    n = len(items)
+    cv = CrossValidated(
+        learned={s: {c: np.zeros(n) for c in C_GRID} for s in Skill},
+        probability={f: {c: np.zeros(n) for c in C_GRID} for f in CANDIDATE_FLAGS},
+    )
+    for held in sorted(set(scenario)):
+        tr, te = scenario != held, scenario == held
+        kept = [i for i, keep in zip(items, tr, strict=True) if keep]
+        px = project(x, directions(x[tr], kept))
+        for skill in Skill:
+            y = np.array([i.skills[skill] for i in items])
+            for c in C_GRID:
+                model, mean, scale = _fit_skill(px[tr], y[tr], c)
+                cv.learned[skill][c][te] = _expected(model, px[te], mean, scale)
+        for flag in CANDIDATE_FLAGS:
+            yf = np.array([flag in i.flags for i in items])
+            for c in C_GRID:
+                if yf[tr].sum() < 5:
+                    continue
+                mean, scale = _standardise(px[tr])
+                model = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
+                model.fit((px[tr] - mean) / scale, yf[tr])
+                cv.probability[flag][c][te] = model.predict_proba((px[te] - mean) / scale)[:, 1]
+        print(f"  fold {held}: {int(te.sum())} items", flush=True)
+    return cv
+
+
+@dataclass(frozen=True)
+class _FlagEntry:
+    anchored: bool
+
+
+class _HeldOutModel:
+    """Stands in for a ReaderModel inside `conclude`: item `index`'s held-out predictions under the choices."""
+
+    def __init__(
+        self, cv: CrossValidated, index: int, skills: dict[Skill, SkillChoice], flags: dict[Flag, FlagChoice]
+    ) -> None:
+        self.cv, self.index, self.skill_choices, self.flag_choices = cv, index, skills, flags
+        self.flags = {f: _FlagEntry(choice.anchored) for f, choice in flags.items()}
+
+    def skill_level(self, skill: Skill, x: np.ndarray) -> float:
+        choice = self.skill_choices[skill]
+        learned = float(self.cv.learned[skill][choice.c][self.index])
+        rule = max(1.0, 5 * float(x[SCALAR_NAMES.index(f"rule_{skill.value}")]))
+        blended = choice.blend * learned + (1 - choice.blend) * rule
+        return max(rule - choice.slack, blended)
+
+    def flag_raised(self, flag: Flag, x: np.ndarray) -> bool:
+        choice = self.flag_choices.get(flag)
+        return choice is not None and float(self.cv.probability[flag][choice.c][self.index]) >= choice.threshold
+
+
+@dataclass
+class Figures:
+    """Agreement of held-out readings with the labels, as benchmarks/corpus_agreement.py counts it."""
+
+    pred: dict[Skill, np.ndarray]
+    gold: dict[Skill, np.ndarray]
+    tp: dict[Flag, int]
+    fp: dict[Flag, int]
+    fn: dict[Flag, int]
+    fooled: float
+
+    def skill_score(self, skill: Skill) -> float:
+        rho = float(np.nan_to_num(spearmanr(self.pred[skill], self.gold[skill]).statistic))
+        return (rho + cohen_kappa_score(self.gold[skill], self.pred[skill], weights="quadratic")) / 2
+
+    def spearman(self, skill: Skill) -> float:
+        return float(np.nan_to_num(spearmanr(self.pred[skill], self.gold[skill]).statistic))
+
+    def precision(self, flag: Flag) -> float:
+        return self.tp[flag] / max(1, self.tp[flag] + self.fp[flag])
+
+    def recall(self, flag: Flag) -> float:
+        return self.tp[flag] / max(1, self.tp[flag] + self.fn[flag])
+
+    def f1(self, flag: Flag) -> float:
+        return 2 * self.tp[flag] / max(1, 2 * self.tp[flag] + self.fp[flag] + self.fn[flag])
+
+
+def held_out(
+    cv: CrossValidated | None,
+    items: list[ReplyItem],
+    analyses: list[Analysis],
+    skills: dict[Skill, SkillChoice],
+    flags: dict[Flag, FlagChoice],
+) -> Figures:
+    """Read every item through `conclude` with its held-out predictions (cv None: the rules alone)."""
+    pred = {s: np.zeros(len(items), dtype=int) for s in Skill}
+    tp = {f: 0 for f in Flag}
+    fp = {f: 0 for f in Flag}
+    fn = {f: 0 for f in Flag}
+    fooled = adversarial = 0
+    for i, (item, a) in enumerate(zip(items, analyses, strict=True)):
+        model = None if cv is None else cast(ReaderModel, _HeldOutModel(cv, i, skills, flags))
+        signals = conclude(replace(a, out=a.out.model_copy(deep=True)), item.context(), model)
+        levels = {s: signals.skills.get(s, 1) for s in Skill}
+        for s in Skill:
+            pred[s][i] = levels[s]
+        raised = set(signals.flags)
+        for f in Flag:
+            tp[f] += f in raised and f in item.flags
+            fp[f] += f in raised and f not in item.flags
+            fn[f] += f not in raised and f in item.flags
+        if item.kind in ADVERSARIAL_KINDS:
+            adversarial += 1
+            fooled += any(levels[s] >= 4 and item.skills[s] <= 2 for s in Skill) or bool(item.flags - raised)
+    gold = {s: np.array([i.skills[s] for i in items]) for s in Skill}
+    return Figures(pred, gold, tp, fp, fn, fooled / max(1, adversarial))
+
+
+@dataclass
+class Anchors:
+    """Hand-checked turns the reader must keep: the rubrics' own examples (read in the situations they
+    were written for) and the labelled turns the tests pin (`tests/fixtures/labelled_turns.yaml`).
+
+    A choice may not move a rubric example further from its level than the rules alone do, nor a
+    pinned turn more than one level from its label (unless the rules already do); and a learned
+    flag may not fire where the example says it should not (a rubric example of level 3+, or a
+    pinned turn without that flag).
+    """
+
+    analyses: list[Analysis]
+    contexts: list[TurnContext]
+    x: np.ndarray
+    wanted: list[dict[Skill, int]]
+    tolerance: list[int]
+    allowed_flags: list[set[Flag]]
+    rule_errors: list[dict[Skill, int]]
+    rule_flags: list[set[Flag]]
+
+    @classmethod
+    def load(cls) -> Anchors:
+        cases: list[tuple[str, TurnContext, dict[Skill, int], int, set[Flag]]] = []
+        rubric_context = TurnContext(customer_said=EXAMPLE_SITUATIONS)
+        for skill, rubric in load_rubrics().items():
+            for level in rubric.levels:
+                allowed = set(Flag) if level.score < 3 else set()
+                cases += [(e, rubric_context, {skill: level.score}, 0, allowed) for e in level.examples]
+        pinned = yaml.safe_load(PINNED_TURNS.read_text(encoding="utf-8"))["cases"]
+        for case in pinned:
+            said = case["customer"] if isinstance(case["customer"], list) else [case["customer"]]
+            context = TurnContext(customer_said=said, felt_heard=case.get("felt_heard", False))
+            wanted = {Skill(k): int(v) for k, v in case["skills"].items()}
+            cases.append((case["trainee"], context, wanted, 1, {Flag(f) for f in case["flags"]}))
+        anchors = cls([], [], np.zeros((0, len(FEATURE_NAMES))), [], [], [], [], [])
+        rows = []
+        for text, context, wanted, tolerance, allowed in cases:
+            if detect_injection(text) or not is_english(text):
+                continue
+            a = analyse(text, context, with_features=True)
+            signals = conclude(replace(a, out=a.out.model_copy(deep=True)), context, None)
+            anchors.analyses.append(a)
+            anchors.contexts.append(context)
+            rows.append(a.x)
+            anchors.wanted.append(wanted)
+            anchors.tolerance.append(tolerance)
+            anchors.allowed_flags.append(allowed)
+            anchors.rule_errors.append({s: abs(signals.skills.get(s, 1) - w) for s, w in wanted.items()})
+            anchors.rule_flags.append(set(signals.flags))
+        anchors.x = np.vstack(rows)
+        return anchors
+
+    def excess(
+        self, fitted: CrossValidated, skills: dict[Skill, SkillChoice], flags: dict[Flag, FlagChoice]
+    ) -> tuple[dict[Skill, int], dict[Flag, int]]:
+        """Per skill, how many anchors the choices move out of bounds; per flag, how many it wrongly fires on."""
+        moved = dict.fromkeys(Skill, 0)
+        fired = dict.fromkeys(Flag, 0)
+        for i, a in enumerate(self.analyses):
+            model = cast(ReaderModel, _HeldOutModel(fitted, i, skills, flags))
+            signals = conclude(replace(a, out=a.out.model_copy(deep=True)), self.contexts[i], model)
+            for skill, want in self.wanted[i].items():
+                bound = max(self.tolerance[i], self.rule_errors[i][skill])
+                moved[skill] += abs(signals.skills.get(skill, 1) - want) > bound
+            for f in set(signals.flags) - self.rule_flags[i] - self.allowed_flags[i]:
+                fired[f] += 1
+        return moved, fired
+
+
+def fit_all(x: np.ndarray, items: list[ReplyItem], x_new: np.ndarray) -> CrossValidated:
+    """Predictions for `x_new` from models fitted on every item (per skill / flag and C)."""
+    px = project(x, directions(x, items))
+    pn = project(x_new, directions(x, items))
+    n = len(x_new)
+    fitted = CrossValidated(
+        learned={s: {c: np.zeros(n) for c in C_GRID} for s in Skill},
+        probability={f: {c: np.zeros(n) for c in C_GRID} for f in CANDIDATE_FLAGS},
+    )
+    for skill in Skill:
+        y = np.array([i.skills[skill] for i in items])
+        for c in C_GRID:
+            model, mean, scale = _fit_skill(px, y, c)
+            fitted.learned[skill][c][:] = _expected(model, pn, mean, scale)
+    for flag in CANDIDATE_FLAGS:
+        yf = np.array([flag in i.flags for i in items])
+        for c in C_GRID:
+            mean, scale = _standardise(px)
+            model = LogisticRegression(C=c, max_iter=3000, class_weight="balanced").fit((px - mean) / scale, yf)
+            fitted.probability[flag][c][:] = model.predict_proba((pn - mean) / scale)[:, 1]
+    return fitted
+
+
+def choose(
+    cv: CrossValidated, items: list[ReplyItem], analyses: list[Analysis], anchors: Anchors, fitted: CrossValidated
+) -> tuple[dict[Skill, SkillChoice], dict[Flag, FlagChoice]]:
+    """Skill choices, then flag choices given them, then the skills again given the flags: the best
+    held-out agreement among the choices that keep the rubric's examples where the rules put them."""
+    skills = {s: SkillChoice(C_GRID[0], BLENDS[0], 0.0) for s in Skill}
+    flags: dict[Flag, FlagChoice] = {}
+    for _round in range(2):
+        best: dict[Skill, tuple[float, SkillChoice]] = {s: (-9.0, skills[s]) for s in Skill}
+        by_slack: dict[tuple[Skill, float], float] = {}
+        for slack in SLACKS:
+            for c in C_GRID:
+                for blend in BLENDS:
+                    choice = SkillChoice(c, blend, slack)
+                    figures = held_out(cv, items, analyses, dict.fromkeys(Skill, choice), flags)
+                    moved, _fired = anchors.excess(fitted, dict.fromkeys(Skill, choice), flags)
+                    for s in Skill:
+                        if moved[s]:
+                            continue
+                        # Letting the model lower the rules' level must earn its keep clearly.
+                        raw = figures.skill_score(s)
+                        by_slack[s, slack] = max(by_slack.get((s, slack), -9.0), raw)
+                        score = raw - SLACK_COST * min(slack, 2.0)
+                        if score > best[s][0]:
+                            best[s] = (score, choice)
+        skills = {s: best[s][1] for s in Skill}
+        for s in Skill:
+            print(
+                f"  {s.value:15s} best (rho+qwk)/2 by slack:",
+                {k: round(by_slack.get((s, k), float("nan")), 3) for k in SLACKS},
+            )
+        base = held_out(cv, items, analyses, skills, {})
+        best_f: dict[Flag, tuple[float, FlagChoice | None]] = {f: (base.f1(f), None) for f in CANDIDATE_FLAGS}
+        by_anchor: dict[tuple[Flag, bool], float] = {}
+        for anchored in (True, False):
+            for c in C_GRID:
+                for t in THRESHOLDS:
+                    choice_f = FlagChoice(c, t, anchored)
+                    figures = held_out(cv, items, analyses, skills, dict.fromkeys(CANDIDATE_FLAGS, choice_f))
+                    _moved, fired = anchors.excess(fitted, skills, dict.fromkeys(CANDIDATE_FLAGS, choice_f))
+                    for f in CANDIDATE_FLAGS:
+                        if fired[f]:
+                            continue
+                        floor_p = min(MIN_FLAG_PRECISION, base.precision(f)) if base.tp[f] else MIN_FLAG_PRECISION
+                        gain = figures.f1(f) - (0.0 if anchored else UNANCHORED_COST)
+                        if figures.precision(f) >= floor_p:
+                            by_anchor[f, anchored] = max(by_anchor.get((f, anchored), 0.0), figures.f1(f))
+                        if figures.precision(f) >= floor_p and gain > best_f[f][0] + 0.01:
+                            best_f[f] = (gain, choice_f)
+        flags = {f: choice for f, (_, choice) in best_f.items() if choice is not None}
+        for f in CANDIDATE_FLAGS:
+            print(
+                f"  flag {f.value:15s} F1 rules {base.f1(f):.3f}, learned anchored / not:",
+                round(by_anchor.get((f, True), 0), 3),
+                round(by_anchor.get((f, False), 0), 3),
+            )
+    return skills, flags
+
+
+def report(title: str, figures: Figures, items: list[ReplyItem]) -> dict[str, object]:
+    """Print and return the held-out figures."""
+    rho = {s.value: round(figures.spearman(s), 3) for s in Skill}
+    tp, fp, fn = (sum(d.values()) for d in (figures.tp, figures.fp, figures.fn))
+    summary = {
+        "spearman": rho,
+        "spearman_mean": round(float(np.mean(list(rho.values()))), 3),
+        "flag_recall": round(tp / max(1, tp + fn), 3),
+        "flag_precision": round(tp / max(1, tp + fp), 3),
+        "fooled": round(figures.fooled, 3),
+    }
+    print(f"{title}: {len(items)} items, mean Spearman {summary['spearman_mean']}", rho)
+    print(f"  flags recall {summary['flag_recall']} precision {summary['flag_precision']}, fooled {figures.fooled:.3f}")
+    for f in Flag:
+        if figures.tp[f] + figures.fn[f]:
+            print(f"    {f.value:18s} P {figures.precision(f):.2f} R {figures.recall(f):.2f} F1 {figures.f1(f):.2f}")
+    return summary
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=scorer.MODEL_FILE)
     args = parser.parse_args()
     personas = PersonaLibrary(ROOT / "personas")
-    train_items = list(replies("train", personas))
-    dev_items = list(replies("dev", personas))
-    x_tr, it_tr, _rf_tr = featurise(train_items)
-    x_dev, it_dev, rf_dev = featurise(dev_items)
-    _raw_tr, _raw_dev = x_tr, x_dev
-    print(f"train {len(it_tr)} items, dev {len(it_dev)} items, {x_tr.shape[1]} features")
-    dirs_tr = directions(x_tr, it_tr)
-    dirs_all = directions(np.vstack([x_tr, x_dev]), it_tr + it_dev)
-    x_tr, x_dev = project(x_tr, dirs_tr), project(x_dev, dirs_tr)
+    x_raw, items, analyses = featurise([*replies("train", personas), *replies("dev", personas)])
+    print(
+        f"train+dev: {len(items)} items from {len({i.scenario.id for i in items})} scenarios, {x_raw.shape[1]} features"
+    )
+    cv = cross_validate(x_raw, items)
+    anchors = Anchors.load()
+    skills, flags = choose(cv, items, analyses, anchors, fit_all(x_raw, items, anchors.x))
+    rules = report("rules alone, held out", held_out(None, items, analyses, skills, {}), items)
+    chosen = report("chosen reader, held out", held_out(cv, items, analyses, skills, flags), items)
+    for s, choice in skills.items():
+        print(f"  {s.value:15s} {choice}")
+    for f, choice_f in flags.items():
+        print(f"  flag {f.value:13s} {choice_f}")
+
+    dirs = directions(x_raw, items)
+    px = project(x_raw, dirs)
     out: dict[str, object] = {
-        "version": "reader-1",
+        "version": "reader-2",
         "features": FEATURE_NAMES,
-        "directions": np.round(dirs_all, 6).tolist(),
+        "directions": np.round(dirs, 6).tolist(),
         "skills": {},
         "flags": {},
     }
-    summary: dict[str, object] = {}
-    # Refit on train+dev with directions from both (the dev projections above used train's only).
-    x_all = project(np.vstack([_raw_tr, _raw_dev]), dirs_all)
-    for skill in Skill:
-        y_tr = np.array([i.skills[skill] for i in it_tr])
-        y_dev = np.array([i.skills[skill] for i in it_dev])
-        rule_dev = np.maximum(1.0, 5 * x_dev[:, SCALAR_NAMES.index(f"rule_{skill.value}")])
-        best = (-2.0, C_GRID[0], 1.0)
-        for c in C_GRID:
-            model, mean, scale = _fit_skill(x_tr, y_tr, c)
-            learned = _expected(model, x_dev, mean, scale)
-            for blend in BLENDS:
-                pred = np.clip(np.rint(blend * learned + (1 - blend) * rule_dev), 1, 5).astype(int)
-                rho = spearmanr(pred, y_dev).statistic
-                qwk = cohen_kappa_score(y_dev, pred, weights="quadratic")
-                score = float(np.nan_to_num(rho) + qwk)
-                if score > best[0]:
-                    best = (score, c, blend)
-        print(f"  {skill.value:15s} C={best[1]:<6} blend={best[2]} dev (spearman+qwk)/2 {best[0] / 2:.3f}")
-        model, mean, scale = _fit_skill(x_all, np.concatenate([y_tr, y_dev]), best[1])
+    for skill, choice in skills.items():
+        y = np.array([i.skills[skill] for i in items])
+        model, mean, scale = _fit_skill(px, y, choice.c)
         entry = _full_classes(model, mean, scale)
-        entry["blend"] = best[2]
+        entry.update(blend=choice.blend, slack=choice.slack)
         out["skills"][skill.value] = entry  # type: ignore[index]
-        summary[skill.value] = {"C": best[1], "blend": best[2], "dev_score": round(best[0] / 2, 3)}
-    for flag in LEARNED_FLAGS:
-        y_tr = np.array([flag in i.flags for i in it_tr])
-        y_dev = np.array([flag in i.flags for i in it_dev])
-        rule_dev = np.array([flag in r for r in rf_dev])
-        if y_tr.sum() < 5:
-            continue
-        best_f = (-1.0, C_GRID[0], 0.5)
-        for c in C_GRID:
-            mean, scale = _standardise(x_tr)
-            model = LogisticRegression(C=c, max_iter=3000, class_weight="balanced").fit((x_tr - mean) / scale, y_tr)
-            p = model.predict_proba((x_dev - mean) / scale)[:, 1]
-            for t in (0.65, 0.75, 0.85):  # and at run time a learned flag also needs a word of that fault in the turn
-                pred = rule_dev | (p >= t)
-                tp = float((pred & y_dev).sum())
-                prec = tp / max(1, pred.sum())
-                rec = tp / max(1, y_dev.sum())
-                f1 = 2 * prec * rec / max(1e-9, prec + rec)
-                if f1 > best_f[0]:
-                    best_f = (f1, c, t)
-        rule_only = rule_dev
-        tp = float((rule_only & y_dev).sum())
-        rule_f1 = 2 * tp / max(1, rule_only.sum() + y_dev.sum())
-        print(
-            f"  flag {flag.value:18s} dev F1 rules {rule_f1:.3f} rules+model {best_f[0]:.3f}",
-            f"(C={best_f[1]}, t={best_f[2]})",
-        )
-        if best_f[0] <= rule_f1 + 0.01:
-            continue  # the model adds nothing the rules do not: leave this flag to the rules
-        mean, scale = _standardise(x_all)
-        y_all = np.concatenate([y_tr, y_dev])
-        model = LogisticRegression(C=best_f[1], max_iter=3000, class_weight="balanced").fit(
-            (x_all - mean) / scale, y_all
-        )
-        entry = {
+    for flag, choice_f in flags.items():
+        yf = np.array([flag in i.flags for i in items])
+        mean, scale = _standardise(px)
+        model = LogisticRegression(C=choice_f.c, max_iter=3000, class_weight="balanced").fit((px - mean) / scale, yf)
+        out["flags"][flag.value] = {  # type: ignore[index]
             "mean": np.round(mean, 6).tolist(),
             "scale": np.round(scale, 6).tolist(),
             "coef": np.round(model.coef_, 6).tolist(),
             "intercept": np.round(model.intercept_, 6).tolist(),
             "classes": [0, 1],
-            "threshold": best_f[2],
+            "threshold": choice_f.threshold,
+            "anchored": choice_f.anchored,
         }
-        out["flags"][flag.value] = entry  # type: ignore[index]
-    out["training"] = {"train_items": len(it_tr), "dev_items": len(it_dev), "choices": summary}
+    out["training"] = {
+        "items": len(items),
+        "scenarios": sorted({i.scenario.id for i in items}),
+        "cross_validated": {"rules_alone": rules, "reader": chosen},
+        "skills": {s.value: vars(c) for s, c in skills.items()},
+        "flags": {f.value: vars(c) for f, c in flags.items()},
+    }
+    parse_model(out)  # the file must load
     args.out.write_text(json.dumps(out, separators=(",", ":")), encoding="utf-8")
     print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB)")
     return 0

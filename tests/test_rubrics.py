@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from evaluators.reading import read_turn
-from evaluators.rubric import RUBRIC_DIR, Rubric, load_rubric, load_rubrics
+from evaluators.rubric import EXAMPLE_SITUATIONS, RUBRIC_DIR, Rubric, load_rubric, load_rubrics
 from evaluators.signals import TurnContext
 from evaluators.skills import Skill
 from hotseat.datafiles import load_yaml_model
@@ -78,13 +78,7 @@ def test_level_lookup() -> None:
         rubric.level(6)
 
 
-CUSTOMER = TurnContext(  # the situations the rubric examples were written for
-    customer_said=[
-        "You charged me twice for the same order and I've spent three days on the phone. Nobody calls back.",
-        "I was home all afternoon and nothing came. Your agent asked for a police report, as if I stole it.",
-        "The new combine quit twice in the first week of harvest. I've lost four days and rain is coming.",
-    ]
-)
+CUSTOMER = TurnContext(customer_said=EXAMPLE_SITUATIONS)  # the situations the rubric examples were written for
 
 
 @pytest.mark.parametrize("skill", [Skill.EMPATHY, Skill.APOLOGY, Skill.PLAIN_LANGUAGE, Skill.VALIDATION, Skill.VALUES])
