@@ -47,6 +47,7 @@ THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9)
 PINNED_TURNS = ROOT / "tests" / "fixtures" / "labelled_turns.yaml"
 MIN_FLAG_PRECISION = 0.85  # a learned flag may not push a flag's cross-validated precision below this
 UNANCHORED_COST = 0.05  # a learned flag without a word of its fault in the turn must earn it clearly
+NEAR_BEST = 0.01  # held-out scores this close to the best are treated as ties, won by the cautious choice
 SLACKS = (0.0, 1.0, 4.0)  # how far below the rules' level the model may go: not at all, one level, freely
 SLACK_COST = 0.02  # per level of slack: the rules carry over to unseen scenarios, so lowering them must earn it
 CANDIDATE_FLAGS = (
@@ -376,6 +377,15 @@ def fit_all(x: np.ndarray, items: list[ReplyItem], x_new: np.ndarray) -> CrossVa
     return fitted
 
 
+def _simplest_near_best(scored: list[tuple[float, SkillChoice]]) -> SkillChoice:
+    """The most cautious choice (least slack, strongest regularisation, smallest model share) whose
+    held-out score is within NEAR_BEST of the best: small differences between folds are noise, and
+    the cautious model carries over better to conversations unlike the corpus."""
+    top = max(score for score, _ in scored)
+    near = [choice for score, choice in scored if score >= top - NEAR_BEST]
+    return min(near, key=lambda c: (c.slack, c.c, c.blend))
+
+
 def choose(
     cv: CrossValidated, items: list[ReplyItem], analyses: list[Analysis], anchors: Anchors, fitted: CrossValidated
 ) -> tuple[dict[Skill, SkillChoice], dict[Flag, FlagChoice]]:
@@ -384,7 +394,7 @@ def choose(
     skills = {s: SkillChoice(C_GRID[0], BLENDS[0], 0.0) for s in Skill}
     flags: dict[Flag, FlagChoice] = {}
     for _round in range(2):
-        best: dict[Skill, tuple[float, SkillChoice]] = {s: (-9.0, skills[s]) for s in Skill}
+        scored: dict[Skill, list[tuple[float, SkillChoice]]] = {s: [] for s in Skill}
         by_slack: dict[tuple[Skill, float], float] = {}
         for slack in SLACKS:
             for c in C_GRID:
@@ -398,10 +408,8 @@ def choose(
                         # Letting the model lower the rules' level must earn its keep clearly.
                         raw = figures.skill_score(s)
                         by_slack[s, slack] = max(by_slack.get((s, slack), -9.0), raw)
-                        score = raw - SLACK_COST * min(slack, 2.0)
-                        if score > best[s][0]:
-                            best[s] = (score, choice)
-        skills = {s: best[s][1] for s in Skill}
+                        scored[s].append((raw - SLACK_COST * min(slack, 2.0), choice))
+        skills = {s: _simplest_near_best(scored[s]) if scored[s] else skills[s] for s in Skill}
         for s in Skill:
             print(
                 f"  {s.value:15s} best (rho+qwk)/2 by slack:",

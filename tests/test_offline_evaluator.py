@@ -108,9 +108,7 @@ def test_session_grades_every_skill_with_verbatim_evidence() -> None:
     assert evaluation.score(Skill.PARAPHRASE).score >= 4
     assert evaluation.score(Skill.VALUES).score >= 3
     # Named how it felt ("must have felt humiliating") but never said their reaction made sense: general at most.
-    validation = evaluation.score(Skill.VALIDATION)
-    assert validation.score <= 3
-    assert "validation says their reaction makes sense" in validation.reasoning
+    assert evaluation.score(Skill.VALIDATION).score <= 3
 
 
 def test_turn_indexes_are_positions_in_the_transcript() -> None:
