@@ -61,9 +61,7 @@ def reply_figures(split: str) -> dict[str, object]:
             fn[f] += f not in raised and f in item.flags
         if item.kind in ADVERSARIAL_KINDS:
             adversarial += 1
-            over = any(levels[s] >= 4 and item.skills[s] <= 2 for s in Skill)
-            missed = bool(item.flags - raised)
-            fooled += over or missed
+            fooled += item.fools(levels, raised)
         if item.kind == "good_plain":
             deserved = [s for s in Skill if item.skills[s] >= 3 and s is not Skill.PLAIN_LANGUAGE]
             good_total += len(deserved)

@@ -65,12 +65,7 @@ class ReaderModel:
         p = np.exp(logits - logits.max())
         p /= p.sum()
         learned = float(np.dot(p, np.asarray(m.classes, dtype=np.float64)))
-        rule = max(1.0, 5 * float(x[SCALAR_NAMES.index(f"rule_{skill.value}")]))
-        blended = m.blend * learned + (1 - m.blend) * rule
-        # The precise rules bound the level from below (by `slack`, chosen by cross-validation): the
-        # model lifts what they miss (good replies in unusual words) and lowers only so far; the
-        # rest of the lowering is the caps' job (stock, ungrounded, blame, repetition).
-        return max(rule - m.slack, blended)
+        return combine(learned, rule_level(skill, x), blend=m.blend, slack=m.slack)
 
     def flag_probability(self, flag: Flag, x: np.ndarray) -> float:
         """P(flag) for features `x`."""
@@ -80,6 +75,20 @@ class ReaderModel:
     def flag_raised(self, flag: Flag, x: np.ndarray) -> bool:
         """True when P(flag) clears the threshold chosen by cross-validation."""
         return flag in self.flags and self.flag_probability(flag, x) >= self.flags[flag].threshold
+
+
+def rule_level(skill: Skill, x: np.ndarray) -> float:
+    """The precise rules' level (1-5) of `skill`, as recorded in features `x`."""
+    return max(1.0, 5 * float(x[SCALAR_NAMES.index(f"rule_{skill.value}")]))
+
+
+def combine(learned: float, rule: float, *, blend: float, slack: float) -> float:
+    """A skill's level from the model's and the rules': the blend, bounded below by the rules less `slack`.
+
+    The model lifts what the rules miss (good replies in unusual words) and lowers only so far; the
+    rest of the lowering is the caps' job (stock, ungrounded, blame, repetition).
+    """
+    return max(rule - slack, blend * learned + (1 - blend) * rule)
 
 
 def _linear(raw: dict[str, object]) -> _Linear:

@@ -35,7 +35,7 @@ from evaluators.flags import detect_injection  # noqa: E402
 from evaluators.language import is_english  # noqa: E402
 from evaluators.reading import Analysis, analyse, conclude  # noqa: E402
 from evaluators.rubric import EXAMPLE_SITUATIONS, load_rubrics  # noqa: E402
-from evaluators.scorer import ReaderModel, parse_model  # noqa: E402
+from evaluators.scorer import ReaderModel, combine, parse_model, rule_level  # noqa: E402
 from evaluators.signals import TurnContext  # noqa: E402
 from evaluators.skills import Flag, Skill  # noqa: E402
 from hotseat.practice.personas import PersonaLibrary  # noqa: E402
@@ -217,9 +217,7 @@ class _HeldOutModel:
     def skill_level(self, skill: Skill, x: np.ndarray) -> float:
         choice = self.skill_choices[skill]
         learned = float(self.cv.learned[skill][choice.c][self.index])
-        rule = max(1.0, 5 * float(x[SCALAR_NAMES.index(f"rule_{skill.value}")]))
-        blended = choice.blend * learned + (1 - choice.blend) * rule
-        return max(rule - choice.slack, blended)
+        return combine(learned, rule_level(skill, x), blend=choice.blend, slack=choice.slack)
 
     def flag_raised(self, flag: Flag, x: np.ndarray) -> bool:
         choice = self.flag_choices.get(flag)
@@ -238,8 +236,8 @@ class Figures:
     fooled: float
 
     def skill_score(self, skill: Skill) -> float:
-        rho = float(np.nan_to_num(spearmanr(self.pred[skill], self.gold[skill]).statistic))
-        return (rho + cohen_kappa_score(self.gold[skill], self.pred[skill], weights="quadratic")) / 2
+        qwk = cohen_kappa_score(self.gold[skill], self.pred[skill], weights="quadratic")
+        return float(self.spearman(skill) + qwk) / 2
 
     def spearman(self, skill: Skill) -> float:
         return float(np.nan_to_num(spearmanr(self.pred[skill], self.gold[skill]).statistic))
@@ -280,7 +278,7 @@ def held_out(
             fn[f] += f not in raised and f in item.flags
         if item.kind in ADVERSARIAL_KINDS:
             adversarial += 1
-            fooled += any(levels[s] >= 4 and item.skills[s] <= 2 for s in Skill) or bool(item.flags - raised)
+            fooled += item.fools(levels, raised)
     gold = {s: np.array([i.skills[s] for i in items]) for s in Skill}
     return Figures(pred, gold, tp, fp, fn, fooled / max(1, adversarial))
 
@@ -356,8 +354,8 @@ class Anchors:
 
 def fit_all(x: np.ndarray, items: list[ReplyItem], x_new: np.ndarray) -> CrossValidated:
     """Predictions for `x_new` from models fitted on every item (per skill / flag and C)."""
-    px = project(x, directions(x, items))
-    pn = project(x_new, directions(x, items))
+    dirs = directions(x, items)
+    px, pn = project(x, dirs), project(x_new, dirs)
     n = len(x_new)
     fitted = CrossValidated(
         learned={s: {c: np.zeros(n) for c in C_GRID} for s in Skill},

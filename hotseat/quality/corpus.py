@@ -62,6 +62,10 @@ class ReplyItem:
     skills: dict[Skill, int]
     flags: frozenset[Flag]
 
+    def fools(self, levels: dict[Skill, int], raised: set[Flag]) -> bool:
+        """Whether a reading was fooled by this reply: a skill at 4-5 the label puts at 1-2, or a flag missed."""
+        return any(levels[s] >= 4 and self.skills[s] <= 2 for s in Skill) or bool(self.flags - raised)
+
     def context(self) -> TurnContext:
         """What the reader may know: the customer's turns and the scenario's facts and examples."""
         return TurnContext(
