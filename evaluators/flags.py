@@ -12,6 +12,23 @@ _REPORTED = re.compile(
     r"\b(we|our \w+|i|they|he|she|someone|the agent|your agent|nobody|no one)\s+(\w+\s+)?"
     r"(asked|told|said|suggested|implied|demanded|wanted|made you|accused|treated|questioned|doubted|asking|telling)\b"
 )
+# Offering them something, or waiving proof, is not asking them to prove their word.
+_GIVING = re.compile(
+    r"\b(i'll|i will|we'll|we will|i've|we've|i have|we have|let me|i can|we can|i'm|we're|i am|we are)"
+    r" (just |also |now |already |personally )?"
+    r"(send|sent|sending|email|emailed|emailing|forward|forwarded|get|put|give|attach|attached|mail|post|write|writing)\b"
+)
+_WAIVED = re.compile(
+    r"\b(no need|don't need|do not need|won't need|will not need|doesn't need|don't have to|do not have to|"
+    r"won't have to|without (asking|needing|requiring)|not asking|never need|not going to ask|"
+    r"no (proof|receipts?|paperwork|report|photos?|evidence|documents?)|instead of asking)"
+)
+_PAPERWORK = re.compile(
+    r"\b(proof|evidence|receipts?|photos?|report|statements?|records?|documents?|documentation|paperwork|"
+    r"screenshots?|cop(y|ies))\b"
+)
+# "The coverage is the coverage", "a fee is a fee": a tautology in place of a reason.
+_TAUTOLOGY = re.compile(r"\b(the|a|an) ((?:\w+ ){0,2}\w+) (?:is|are) \1 \2\b")
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
 
 
@@ -32,13 +49,31 @@ def detect_injection(text: str) -> list[str]:
 
 def policy_walls(turn: ParsedTurn) -> dict[int, str]:
     """Sentence index -> phrase, where policy is used as a wall (no exception offered right after)."""
+    from evaluators.paraphrase import reflective_form
+
     lex = cues("flags")
     walls: dict[int, str] = {}
     for i, s in enumerate(turn.unquoted):
-        phrase = lex.first("policy_hiding", s)
+        phrase = lex.first("policy_hiding", s) or _tautology(s)
+        if phrase is not None and reflective_form(s) == 2:
+            continue  # "So the system won't let you pay it off": their complaint restated
         if phrase is not None and not lex.has("policy_exception", " ".join(turn.normalised[i : i + 2])):
             walls[i] = phrase
     return walls
+
+
+def _tautology(sentence: str) -> str | None:
+    m = _TAUTOLOGY.search(sentence)
+    return m.group(0) if m else None
+
+
+def proof_request(sentence: str) -> str | None:
+    """The phrase asking them to prove their word (a document, a photo, someone to vouch), or None
+    when the trainee offers the paper themselves or waives it ("no need for a police report")."""
+    phrase = cues("flags").first("proof_request", sentence)
+    if phrase is None or _GIVING.search(sentence) or _WAIVED.search(sentence):
+        return None
+    return phrase
 
 
 def detect_policy_hiding(turn: ParsedTurn) -> tuple[int, str] | None:
@@ -61,7 +96,9 @@ def accusations(turn: ParsedTurn) -> dict[int, str]:
     for i, s in enumerate(turn.normalised):
         if _REPORTED.search(s) and (apology.has("apology", s) or apology.has("ownership", s) or "wrong" in s):
             continue  # "I'm sorry we asked if your kids took it": owning the doubt, not doubting
-        phrase = lex.first("accusation", s) or lex.first("sarcasm", s)
+        phrase = lex.first("accusation", s) or lex.first("sarcasm", s) or proof_request(s)
+        if phrase is not None and _PAPERWORK.search(phrase) and (_WAIVED.search(s) or _GIVING.search(s)):
+            phrase = None  # "You don't need to send any receipts": waiving the proof, not asking for it
         if phrase is None and (doubt := lex.first("record_doubt", s)) and not reflective_form(s):
             phrase = doubt
         if phrase is not None:

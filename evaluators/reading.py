@@ -40,7 +40,7 @@ from evaluators.paraphrase import detect_paraphrase
 from evaluators.scorer import ReaderModel, load_model
 from evaluators.signals import MAX_TURN_CHARS, TurnContext, TurnSignals
 from evaluators.skills import Flag, Skill
-from evaluators.text import sentences, words
+from evaluators.text import normalise, sentences, words
 from evaluators.turn import Finding, ParsedTurn, parse_turn
 from hotseat.errors import InputError
 
@@ -214,12 +214,21 @@ def _rule_flags(
         hit = strong_double or find_first("doublespeak", turn)
         _flag_if(out, turn, Flag.DOUBLESPEAK, hit, "is corporate doublespeak: say what you mean")
     heard = any(f.score >= 3 for s, f in found.items() if s in HEARING)
+    if context.trainee_turn_number > 1:
+        # Later on, a fix they asked for answers them; one they did not ask for jumps only past no acknowledgement.
+        acknowledged = any(f.score >= 2 for s, f in found.items() if s in (*HEARING, Skill.APOLOGY))
+        heard = heard or acknowledged or _asked(context)
     if out.offers_solution and not context.felt_heard and not heard and solution is not None:
         out.flags.append(Flag.JUMPS_TO_SOLUTION)
         out.notes[Flag.JUMPS_TO_SOLUTION.value] = (
             "You offered a fix before showing you heard them: acknowledge how they feel first."
         )
         out.evidence[Flag.JUMPS_TO_SOLUTION.value] = turn.sentences[solution]
+
+
+def _asked(context: TurnContext) -> bool:
+    """Whether the customer's last turn asks what will be done for them."""
+    return bool(context.customer_said) and cues("moves").has("asks_for_fix", normalise(context.customer_said[-1]))
 
 
 def _levels(a: Analysis, out: TurnSignals, model: ReaderModel | None) -> dict[Skill, int]:

@@ -92,15 +92,22 @@ def _featurise(items: list[ReplyItem]) -> tuple[np.ndarray, list[ReplyItem], lis
 
 
 def directions(x: np.ndarray, items: list[ReplyItem]) -> np.ndarray:
-    """Per skill, the unit direction in embedding space from low-level to high-level replies."""
+    """Unit directions in embedding space: per skill from low-level to high-level replies, then per
+    candidate flag from replies without it to replies with it."""
     emb = x[:, len(SCALAR_NAMES) : len(SCALAR_NAMES) + EMBEDDING_DIM]
     rows = []
     for skill in Skill:
         y = np.array([i.skills[skill] for i in items])
-        hi, lo = emb[y >= 4], emb[y <= 2]
-        d = (hi.mean(axis=0) if len(hi) else np.zeros(EMBEDDING_DIM)) - (lo.mean(axis=0) if len(lo) else 0)
-        rows.append(d / (np.linalg.norm(d) or 1.0))
+        rows.append(_direction(emb[y <= 2], emb[y >= 4]))
+    for flag in CANDIDATE_FLAGS:
+        raised = np.array([flag in i.flags for i in items])
+        rows.append(_direction(emb[~raised], emb[raised]))
     return np.vstack(rows)
+
+
+def _direction(low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    d = (high.mean(axis=0) if len(high) else np.zeros(EMBEDDING_DIM)) - (low.mean(axis=0) if len(low) else 0)
+    return d / (np.linalg.norm(d) or 1.0)
 
 
 def project(x: np.ndarray, dirs: np.ndarray) -> np.ndarray:
