@@ -17,7 +17,6 @@ from functools import cache
 from rapidfuzz import fuzz
 
 from evaluators import embeddings
-from evaluators.grounding import specific_stems
 from evaluators.lexicon import cues
 from evaluators.text import STOPWORDS, content_stems, normalise, numbers, words
 from evaluators.turn import Finding, ParsedTurn
@@ -108,24 +107,6 @@ def _negated(text: str) -> bool:
     return any(w in _NEGATIONS or w.endswith("n't") for w in words(text))
 
 
-_MINIMISER = re.compile(r"\b(a few|a couple of|minor|a bit|a little|slight(ly)?|or so|routine|hiccups?)\b")
-_WANTS = re.compile(
-    r"\b(you'd like|you would like|you want|you're hoping|you are hoping|you're planning|you'd prefer|"
-    r"you're asking for)\b(.*)"
-)
-
-
-def _reframed(norm: str, turn: ParsedTurn) -> str | None:
-    """A framed restatement that shrinks what they said or puts a request in their mouth."""
-    small = _MINIMISER.search(norm)
-    if small and small.group(0) not in normalise(turn.customer_text):
-        return f'it makes less of it than they did ("{small.group(0)}")'
-    wants = _WANTS.search(norm)
-    if wants and specific_stems(wants.group(2)) - specific_stems(turn.customer_text):
-        return "it puts a request in their mouth that they did not make"
-    return None
-
-
 def _distortion(sentence: str, sources: list[str], turn: ParsedTurn) -> str | None:
     extra = numbers(sentence) - numbers(turn.customer_text)
     if extra and numbers(turn.customer_text):
@@ -163,9 +144,6 @@ def detect_paraphrase(turn: ParsedTurn) -> tuple[Finding | None, bool]:
         [content_text(turn.sentences[i]) for i in candidates], [content_text(c) for c in turn.customer]
     )
     rows = [_Sentence(i, forms[i], float(sims[k].max()), int(sims[k].argmax())) for k, i in enumerate(candidates)]
-    for r in rows:
-        if r.form == 2 and (why := _reframed(turn.normalised[r.index], turn)):
-            return Finding(1, f"Your restatement distorts their words: {why}.", turn.sentences[r.index]), True
     for k, r in enumerate(rows):
         if r.form != 2 or not lex.has("claim", turn.normalised[r.index]):
             continue
@@ -183,9 +161,7 @@ def detect_paraphrase(turn: ParsedTurn) -> tuple[Finding | None, bool]:
     best = max(scored, key=lambda r: (strengths[r.index], r.link))
     evidence = turn.sentences[best.index]
     source = turn.customer[best.unit]
-    if fuzz.ratio(normalise(evidence), normalise(source)) >= PARROT_RATIO or any(
-        _unshifted(turn.normalised[r.index], turn.said) for r in scored if strengths[r.index] >= 3
-    ):
+    if fuzz.ratio(normalise(evidence), normalise(source)) >= PARROT_RATIO:
         return Finding(2, "You repeated their words back verbatim rather than in your own words.", evidence), False
     score = strengths[best.index]
     clear = [r for r in scored if strengths[r.index] >= 3]
@@ -236,32 +212,9 @@ def _relates(turn: ParsedTurn, index: int) -> bool:
     return float(sims.max()) >= SIM_LINK
 
 
-def _unshifted(norm: str, said: list[str]) -> bool:
-    """Their words pasted back with their "I", "my" or "our" kept as they said it: three of their
-    words in a row, after the frame, starting with their first person ("...340 of our clients...")."""
-    tokens = words(_lead().sub("", norm))
-    mine = set(zip(tokens, tokens[1:], tokens[2:], strict=False))
-    for source in said:
-        theirs = words(normalise(source))
-        if any(t[0] in _FIRST_PERSON | _WE and t in mine for t in zip(theirs, theirs[1:], theirs[2:], strict=False)):
-            return True
-    return False
-
-
 def _strength(r: _Sentence, turn: ParsedTurn) -> int:
-    """How clearly one sentence restates the customer: 0 (not at all) to 4 (framed and on point).
-
-    A sentence that shares none of the customer's specific words (their tablet, the fee, fourteen
-    years) is about nobody in particular ("It sounds like you've been let down"): at most 2."""
+    """How clearly one sentence restates the customer: 0 (not at all) to 4 (framed and on point)."""
     shared = len(content_stems(turn.sentences[r.index]) & content_stems(turn.customer[r.unit]))
-    if not specific_stems(turn.sentences[r.index]) & specific_stems(turn.customer_text) and not (
-        numbers(turn.sentences[r.index]) & numbers(turn.customer_text)
-    ):
-        return min(2, _form_strength(r, turn, shared))
-    return _form_strength(r, turn, shared)
-
-
-def _form_strength(r: _Sentence, turn: ParsedTurn, shared: int) -> int:
     if r.form == 2:
         return 4 if r.link >= SIM_LINK else 3 if r.link >= SIM_DISTORTED else 2
     if r.form == 1 and (r.link >= SIM_POINT or shared >= 2):

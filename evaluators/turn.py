@@ -34,16 +34,10 @@ class ParsedTurn:
     word_count: int
     flagged_sentences: set[int] = field(default_factory=set)  # non-apologies etc.: earn no credit
     unquoted: list[str] = field(default_factory=list)  # normalised, with quoted words blanked
-    spoken: int = -1  # how many of `customer` the customer said (the rest are scenario facts); -1: all
 
     def __post_init__(self) -> None:
         if not self.unquoted:
             self.unquoted = [unquote(s) for s in self.normalised]
-
-    @property
-    def said(self) -> list[str]:
-        """The customer's own recent sentences, without the scenario's facts."""
-        return self.customer if self.spoken < 0 else self.customer[: self.spoken]
 
     @property
     def full(self) -> str:
@@ -72,7 +66,6 @@ def parse_turn(text: str, customer_said: list[str], facts: list[str]) -> ParsedT
         reach += 1
     recent = customer_said[-reach:] if reach else []
     customer = customer[:MAX_CUSTOMER_SENTENCES]
-    spoken = len(customer)
     customer.extend(f for f in facts if f.strip())
     return ParsedTurn(
         text=text,
@@ -81,7 +74,6 @@ def parse_turn(text: str, customer_said: list[str], facts: list[str]) -> ParsedT
         customer=customer,
         customer_text=" ".join([*recent, *facts]),
         word_count=len(words(text)),
-        spoken=spoken,
     )
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from evaluators.reading import read
 from evaluators.signals import TurnContext
-from evaluators.skills import Flag, Skill
+from evaluators.skills import Flag
 
 CUSTOMER = "I've been a customer for nine years and you charged me twice for the same order. Nobody will help me."
 
@@ -138,25 +138,3 @@ def test_a_fix_they_asked_for_is_not_jumping_to_a_solution() -> None:
     asked = "Can you just refund the second charge or not?"
     assert Flag.JUMPS_TO_SOLUTION not in flags_of("I'll refund the second charge right now.", asked, turn=2)
     assert Flag.JUMPS_TO_SOLUTION in flags_of("I'll refund the second charge right now.")
-
-
-@pytest.mark.parametrize(
-    "reply",
-    [
-        "So if I follow you, there were a couple of small hiccups with the order?",
-        "Just so I understand, you'd like a voucher for next time because of the charge?",
-    ],
-)
-def test_a_restatement_that_shrinks_or_invents_is_a_distortion(reply: str) -> None:
-    signals = read(reply, TurnContext(customer_said=(CUSTOMER,), trainee_turn_number=1))
-    assert signals.misheard
-    assert signals.skills.get(Skill.PARAPHRASE, 1) <= 2
-
-
-def test_their_words_pasted_back_with_their_pronouns_are_a_parrot() -> None:
-    customer = "Our team lost two days calling clients about your invoices."
-    signals = read(
-        "So what I'm hearing is our team lost two days calling clients about the invoices.",
-        TurnContext(customer_said=(customer,), trainee_turn_number=1),
-    )
-    assert signals.skills.get(Skill.PARAPHRASE, 1) <= 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +62,12 @@ def evaluation_rows(engine: PracticeEngine, session_id: str) -> int:
         return int(db.scalar(query) or 0)
 
 
-def test_bad_trainee_flags_are_linked_to_the_turns_that_raised_them(tmp_path: Path) -> None:
+def test_bad_trainee_flags_are_linked_to_the_turns_that_raised_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The scripted customer picks its lines by session id: a fixed id plays the same conversation every run.
+    ids = iter(uuid.UUID(int=n) for n in range(1, 1000))
+    monkeypatch.setattr("hotseat.practice.engine.uuid.uuid4", lambda: next(ids))
     engine = make_engine(tmp_path)
     session = play(engine, BAD)
     debrief = debrief_of(engine, session)
