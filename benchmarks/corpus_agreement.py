@@ -55,10 +55,7 @@ def reply_figures(split: str) -> dict[str, object]:
             gold[s].append(item.skills[s])
             pred[s].append(levels[s])
         raised = set(signals.flags)
-        for f in SCORED_FLAGS:
-            tp[f] += f in raised and f in item.flags
-            fp[f] += f in raised and f not in item.flags
-            fn[f] += f not in raised and f in item.flags
+        item.tally(raised, tp, fp, fn, SCORED_FLAGS)
         if item.kind in ADVERSARIAL_KINDS:
             adversarial += 1
             fooled += item.fools(levels, raised)

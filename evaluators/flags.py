@@ -23,10 +23,6 @@ _WAIVED = re.compile(
     r"won't have to|without (asking|needing|requiring)|not asking|never need|not going to ask|"
     r"no (proof|receipts?|paperwork|report|photos?|evidence|documents?)|instead of asking)"
 )
-_PAPERWORK = re.compile(
-    r"\b(proof|evidence|receipts?|photos?|report|statements?|records?|documents?|documentation|paperwork|"
-    r"screenshots?|cop(y|ies))\b"
-)
 # "The coverage is the coverage", "a fee is a fee": a tautology in place of a reason.
 _TAUTOLOGY = re.compile(r"\b(the|a|an) ((?:\w+ ){0,2}\w+) (?:is|are) \1 \2\b")
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
@@ -97,8 +93,6 @@ def accusations(turn: ParsedTurn) -> dict[int, str]:
         if _REPORTED.search(s) and (apology.has("apology", s) or apology.has("ownership", s) or "wrong" in s):
             continue  # "I'm sorry we asked if your kids took it": owning the doubt, not doubting
         phrase = lex.first("accusation", s) or lex.first("sarcasm", s) or proof_request(s)
-        if phrase is not None and _PAPERWORK.search(phrase) and (_WAIVED.search(s) or _GIVING.search(s)):
-            phrase = None  # "You don't need to send any receipts": waiving the proof, not asking for it
         if phrase is None and (doubt := lex.first("record_doubt", s)) and not reflective_form(s):
             phrase = doubt
         if phrase is not None:

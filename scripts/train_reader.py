@@ -279,10 +279,7 @@ def held_out(
         for s in Skill:
             pred[s][i] = levels[s]
         raised = set(signals.flags)
-        for f in Flag:
-            tp[f] += f in raised and f in item.flags
-            fp[f] += f in raised and f not in item.flags
-            fn[f] += f not in raised and f in item.flags
+        item.tally(raised, tp, fp, fn, Flag)
         if item.kind in ADVERSARIAL_KINDS:
             adversarial += 1
             fooled += item.fools(levels, raised)

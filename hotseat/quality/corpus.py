@@ -6,7 +6,7 @@ and `benchmarks/gaming.py` (the test split), and the tests. See corpus/README.md
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,6 +65,15 @@ class ReplyItem:
     def fools(self, levels: dict[Skill, int], raised: set[Flag]) -> bool:
         """Whether a reading was fooled by this reply: a skill at 4-5 the label puts at 1-2, or a flag missed."""
         return any(levels[s] >= 4 and self.skills[s] <= 2 for s in Skill) or bool(self.flags - raised)
+
+    def tally(
+        self, raised: set[Flag], tp: dict[Flag, int], fp: dict[Flag, int], fn: dict[Flag, int], flags: Iterable[Flag]
+    ) -> None:
+        """Add this reply's true positives, false positives and misses for `flags` to the counts."""
+        for f in flags:
+            tp[f] += f in raised and f in self.flags
+            fp[f] += f in raised and f not in self.flags
+            fn[f] += f not in raised and f in self.flags
 
     def context(self) -> TurnContext:
         """What the reader may know: the customer's turns and the scenario's facts and examples."""
