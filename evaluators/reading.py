@@ -17,7 +17,7 @@ from typing import Literal
 import numpy as np
 from rapidfuzz import fuzz
 
-from evaluators import embeddings, features
+from evaluators import clauses, embeddings, features
 from evaluators.detectors import (
     detect_apology,
     detect_empathy,
@@ -130,6 +130,7 @@ class Analysis:
     need_similarity: float
     trigger_similarity: float
     x: np.ndarray | None = None  # the feature vector (computed when a model is present or asked for)
+    sentence_x: np.ndarray | None = None  # one row per sentence, for the clause models (with `x`)
 
 
 def analyse(text: str, context: TurnContext, *, with_features: bool | None = None) -> Analysis:
@@ -172,6 +173,7 @@ def analyse(text: str, context: TurnContext, *, with_features: bool | None = Non
             trigger_similarity=a.trigger_similarity,
         )
         a.x = features.build(turn, evidence, turn.customer)
+        a.sentence_x = clauses.sentence_features(turn)
     return a
 
 
@@ -246,6 +248,13 @@ def _levels(a: Analysis, out: TurnSignals, model: ReaderModel | None) -> dict[Sk
             out.flags.append(flag)
             out.notes[flag.value] = _LEARNED_FLAG_NOTES[flag]
             out.evidence[flag.value] = _best_sentence(a.turn)
+    for flag in model.clauses:
+        # Sentence by sentence: one doubting or stonewalling sentence is not hidden by warm ones around it.
+        at = None if flag in out.flags or a.sentence_x is None else model.clause_flag(flag, a.sentence_x)
+        if at is not None and at not in a.turn.flagged_sentences:  # one sentence, one fault: the rules named it
+            out.flags.append(flag)
+            out.notes[flag.value] = _LEARNED_FLAG_NOTES[flag]
+            out.evidence[flag.value] = a.turn.sentences[at]
     return levels
 
 

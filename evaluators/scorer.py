@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from evaluators.clauses import CLAUSE_DIM
 from evaluators.features import EMBEDDING_DIM, FEATURE_NAMES, SCALAR_NAMES
 from evaluators.skills import Flag, Skill
 from hotseat.datafiles import packaged_path
@@ -52,6 +53,7 @@ class ReaderModel:
     flags: dict[Flag, _Linear]
     version: str
     directions: np.ndarray  # (k, EMBEDDING_DIM): meaning directions learned from the corpus (low -> high level)
+    clauses: dict[Flag, _Linear] = field(default_factory=dict)  # per flag, over `evaluators.clauses` rows
 
     def inputs(self, x: np.ndarray) -> np.ndarray:
         """The scalar features plus the reply embedding projected on the learned directions."""
@@ -76,6 +78,16 @@ class ReaderModel:
         """True when P(flag) clears the threshold chosen by cross-validation."""
         return flag in self.flags and self.flag_probability(flag, x) >= self.flags[flag].threshold
 
+    def clause_flag(self, flag: Flag, sentences: np.ndarray) -> int | None:
+        """The index of the turn's most suspect sentence when it clears `flag`'s clause threshold, else None."""
+        m = self.clauses.get(flag)
+        if m is None or not len(sentences):
+            return None
+        z = np.clip(sentences @ m.coef[0] + m.intercept[0], -30, 30)
+        p = 1 / (1 + np.exp(-z))
+        best = int(p.argmax())
+        return best if p[best] >= m.threshold else None
+
 
 def rule_level(skill: Skill, x: np.ndarray) -> float:
     """The precise rules' level (1-5) of `skill`, as recorded in features `x`."""
@@ -93,8 +105,8 @@ def combine(learned: float, rule: float, *, blend: float, slack: float) -> float
 
 def _linear(raw: dict[str, object]) -> _Linear:
     return _Linear(
-        mean=np.asarray(raw["mean"], dtype=np.float64),
-        scale=np.asarray(raw["scale"], dtype=np.float64),
+        mean=np.asarray(raw.get("mean", 0.0), dtype=np.float64),
+        scale=np.asarray(raw.get("scale", 1.0), dtype=np.float64),
         coef=np.atleast_2d(np.asarray(raw["coef"], dtype=np.float64)),
         intercept=np.atleast_1d(np.asarray(raw["intercept"], dtype=np.float64)),
         classes=tuple(int(c) for c in raw.get("classes", [0, 1])),  # type: ignore[attr-defined]
@@ -115,7 +127,14 @@ def parse_model(data: dict[str, object], *, source: str = "reader model") -> Rea
     skills = {Skill(k): _linear(v) for k, v in data["skills"].items()}  # type: ignore[attr-defined]
     flags = {Flag(k): _linear(v) for k, v in data.get("flags", {}).items()}  # type: ignore[attr-defined]
     directions = np.asarray(data.get("directions", np.zeros((0, EMBEDDING_DIM))), dtype=np.float64)
+    clauses = data.get("clauses", {})
+    if clauses and clauses.get("dim") != CLAUSE_DIM:  # type: ignore[attr-defined]
+        raise EvaluationError(
+            f"The {source}'s clause models were trained on other sentence features than this code computes.",
+            hint="Retrain it: python scripts/train_reader.py",
+        )
     return ReaderModel(
+        clauses={Flag(k): _linear(v) for k, v in clauses.get("flags", {}).items()},  # type: ignore[attr-defined]
         skills=skills,
         flags=flags,
         version=str(data.get("version", "")),

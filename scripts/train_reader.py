@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import cast
 
@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from evaluators import scorer  # noqa: E402
+from evaluators.clauses import CLAUSE_DIM, CLAUSE_FLAGS  # noqa: E402
 from evaluators.features import EMBEDDING_DIM, FEATURE_NAMES, SCALAR_NAMES  # noqa: E402
 from evaluators.flags import detect_injection  # noqa: E402
 from evaluators.language import is_english  # noqa: E402
@@ -50,6 +51,14 @@ UNANCHORED_COST = 0.05  # a learned flag without a word of its fault in the turn
 NEAR_BEST = 0.01  # held-out scores this close to the best are treated as ties, won by the cautious choice
 SLACKS = (0.0, 1.0, 4.0)  # how far below the rules' level the model may go: not at all, one level, freely
 SLACK_COST = 0.02  # per level of slack: the rules carry over to unseen scenarios, so lowering them must earn it
+CLAUSE_C = (0.3, 1.0)
+CLAUSE_THRESHOLDS = (0.95, 0.9, 0.85, 0.8)  # strictest first: ties keep the stricter
+# A clause model takes the most recall that keeps the flag's cross-validated precision at this or more.
+# Recall, not F1: the phrase rules were written against these scenarios, so held out here they look
+# better than they are on new ones (the old test split: recall .69 -> .53, precision .91 -> .79), and
+# F1 undervalues what the clause models add where the rules have never looked. The floor sits that
+# optimism above the issue's .70 precision target.
+MIN_CLAUSE_PRECISION = 0.80
 CANDIDATE_FLAGS = (
     Flag.POLICY_HIDING,
     Flag.ACCUSATION,
@@ -169,22 +178,68 @@ class FlagChoice:
     anchored: bool
 
 
+@dataclass(frozen=True)
+class ClauseChoice:
+    """How one flag is read sentence by sentence: C and the probability threshold."""
+
+    c: float
+    threshold: float
+
+
 @dataclass
 class CrossValidated:
     """Every item's predictions from models that never saw its scenario, per skill / flag and C."""
 
     learned: dict[Skill, dict[float, np.ndarray]]
     probability: dict[Flag, dict[float, np.ndarray]]
+    # per clause flag and C: the item's most suspect sentence's probability, and its index
+    clause: dict[Flag, dict[float, tuple[np.ndarray, np.ndarray]]] = field(default_factory=dict)
 
 
-def cross_validate(x: np.ndarray, items: list[ReplyItem]) -> CrossValidated:
+def fit_clause(rows: list[np.ndarray], labels: list[bool], c: float) -> LogisticRegression:
+    """A sentence model for one flag from turn labels (multiple-instance): first every sentence of a
+    flagged turn counts as flagged; then, in flagged turns, only the sentences the first model finds
+    suspect (at least the most suspect one), the others weighing less."""
+    x = np.vstack(rows)
+    owner = np.concatenate([np.full(len(r), i) for i, r in enumerate(rows)])
+    y = np.concatenate([np.full(len(r), int(flagged)) for r, flagged in zip(rows, labels, strict=True)])
+    model = LogisticRegression(C=c, max_iter=3000, class_weight="balanced").fit(x, y)
+    p = model.predict_proba(x)[:, 1]
+    refined = np.zeros_like(y)
+    weight = np.ones(len(y))
+    for i, flagged in enumerate(labels):
+        if not flagged or not len(rows[i]):
+            continue
+        mine = np.flatnonzero(owner == i)
+        refined[mine] = p[mine] >= 0.5
+        refined[mine[p[mine].argmax()]] = 1
+        weight[mine] = np.where(refined[mine] == 1, 1.0, 0.3)
+    return LogisticRegression(C=c, max_iter=3000, class_weight="balanced").fit(x, refined, sample_weight=weight)
+
+
+def _most_suspect(model: LogisticRegression, rows: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    best_p, best_i = np.zeros(len(rows)), np.zeros(len(rows), dtype=int)
+    for k, r in enumerate(rows):
+        if len(r):
+            p = model.predict_proba(r)[:, 1]
+            best_p[k], best_i[k] = float(p.max()), int(p.argmax())
+    return best_p, best_i
+
+
+def _sentence_rows(analyses: list[Analysis]) -> list[np.ndarray]:
+    return [a.sentence_x if a.sentence_x is not None else np.zeros((0, CLAUSE_DIM)) for a in analyses]
+
+
+def cross_validate(x: np.ndarray, items: list[ReplyItem], analyses: list[Analysis]) -> CrossValidated:
     """Leave one scenario out: fit on the others (directions too), predict the one left out."""
     scenario = np.array([i.scenario.id for i in items])
     n = len(items)
     cv = CrossValidated(
         learned={s: {c: np.zeros(n) for c in C_GRID} for s in Skill},
         probability={f: {c: np.zeros(n) for c in C_GRID} for f in CANDIDATE_FLAGS},
+        clause={f: {c: (np.zeros(n), np.zeros(n, dtype=int)) for c in CLAUSE_C} for f in CLAUSE_FLAGS},
     )
+    sentence_rows = _sentence_rows(analyses)
     for held in sorted(set(scenario)):
         tr, te = scenario != held, scenario == held
         kept = [i for i, keep in zip(items, tr, strict=True) if keep]
@@ -203,6 +258,14 @@ def cross_validate(x: np.ndarray, items: list[ReplyItem]) -> CrossValidated:
                 model = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
                 model.fit((px[tr] - mean) / scale, yf[tr])
                 cv.probability[flag][c][te] = model.predict_proba((px[te] - mean) / scale)[:, 1]
+        train_rows = [r for r, keep in zip(sentence_rows, tr, strict=True) if keep]
+        test_rows = [r for r, hold in zip(sentence_rows, te, strict=True) if hold]
+        for flag in CLAUSE_FLAGS:
+            labels = [flag in i.flags for i in kept]
+            for c in CLAUSE_C:
+                best_p, best_i = _most_suspect(fit_clause(train_rows, labels, c), test_rows)
+                cv.clause[flag][c][0][te] = best_p
+                cv.clause[flag][c][1][te] = best_i
         print(f"  fold {held}: {int(te.sum())} items", flush=True)
     return cv
 
@@ -216,10 +279,23 @@ class _HeldOutModel:
     """Stands in for a ReaderModel inside `conclude`: item `index`'s held-out predictions under the choices."""
 
     def __init__(
-        self, cv: CrossValidated, index: int, skills: dict[Skill, SkillChoice], flags: dict[Flag, FlagChoice]
+        self,
+        cv: CrossValidated,
+        index: int,
+        skills: dict[Skill, SkillChoice],
+        flags: dict[Flag, FlagChoice],
+        clauses: dict[Flag, ClauseChoice] | None = None,
     ) -> None:
         self.cv, self.index, self.skill_choices, self.flag_choices = cv, index, skills, flags
         self.flags = {f: _FlagEntry(choice.anchored) for f, choice in flags.items()}
+        self.clauses = clauses or {}
+
+    def clause_flag(self, flag: Flag, sentences: np.ndarray) -> int | None:
+        choice = self.clauses.get(flag)
+        if choice is None or not len(sentences):
+            return None
+        best_p, best_i = self.cv.clause[flag][choice.c]
+        return int(best_i[self.index]) if best_p[self.index] >= choice.threshold else None
 
     def skill_level(self, skill: Skill, x: np.ndarray) -> float:
         choice = self.skill_choices[skill]
@@ -265,6 +341,7 @@ def held_out(
     analyses: list[Analysis],
     skills: dict[Skill, SkillChoice],
     flags: dict[Flag, FlagChoice],
+    clauses: dict[Flag, ClauseChoice] | None = None,
 ) -> Figures:
     """Read every item through `conclude` with its held-out predictions (cv None: the rules alone)."""
     pred = {s: np.zeros(len(items), dtype=int) for s in Skill}
@@ -273,7 +350,7 @@ def held_out(
     fn = {f: 0 for f in Flag}
     fooled = adversarial = 0
     for i, (item, a) in enumerate(zip(items, analyses, strict=True)):
-        model = None if cv is None else cast(ReaderModel, _HeldOutModel(cv, i, skills, flags))
+        model = None if cv is None else cast(ReaderModel, _HeldOutModel(cv, i, skills, flags, clauses))
         signals = conclude(replace(a, out=a.out.model_copy(deep=True)), item.context(), model)
         levels = {s: signals.skills.get(s, 1) for s in Skill}
         for s in Skill:
@@ -340,13 +417,17 @@ class Anchors:
         return anchors
 
     def excess(
-        self, fitted: CrossValidated, skills: dict[Skill, SkillChoice], flags: dict[Flag, FlagChoice]
+        self,
+        fitted: CrossValidated,
+        skills: dict[Skill, SkillChoice],
+        flags: dict[Flag, FlagChoice],
+        clauses: dict[Flag, ClauseChoice] | None = None,
     ) -> tuple[dict[Skill, int], dict[Flag, int]]:
         """Per skill, how many anchors the choices move out of bounds; per flag, how many it wrongly fires on."""
         moved = dict.fromkeys(Skill, 0)
         fired = dict.fromkeys(Flag, 0)
         for i, a in enumerate(self.analyses):
-            model = cast(ReaderModel, _HeldOutModel(fitted, i, skills, flags))
+            model = cast(ReaderModel, _HeldOutModel(fitted, i, skills, flags, clauses))
             signals = conclude(replace(a, out=a.out.model_copy(deep=True)), self.contexts[i], model)
             for skill, want in self.wanted[i].items():
                 bound = max(self.tolerance[i], self.rule_errors[i][skill])
@@ -356,15 +437,22 @@ class Anchors:
         return moved, fired
 
 
-def fit_all(x: np.ndarray, items: list[ReplyItem], x_new: np.ndarray) -> CrossValidated:
-    """Predictions for `x_new` from models fitted on every item (per skill / flag and C)."""
+def fit_all(
+    x: np.ndarray, items: list[ReplyItem], analyses: list[Analysis], x_new: np.ndarray, new: list[Analysis]
+) -> CrossValidated:
+    """Predictions for `x_new` (analyses `new`) from models fitted on every item (per skill / flag and C)."""
     dirs = directions(x, items)
     px, pn = project(x, dirs), project(x_new, dirs)
     n = len(x_new)
     fitted = CrossValidated(
         learned={s: {c: np.zeros(n) for c in C_GRID} for s in Skill},
         probability={f: {c: np.zeros(n) for c in C_GRID} for f in CANDIDATE_FLAGS},
+        clause={},
     )
+    rows, new_rows = _sentence_rows(analyses), _sentence_rows(new)
+    for flag in CLAUSE_FLAGS:
+        labels = [flag in i.flags for i in items]
+        fitted.clause[flag] = {c: _most_suspect(fit_clause(rows, labels, c), new_rows) for c in CLAUSE_C}
     for skill in Skill:
         y = np.array([i.skills[skill] for i in items])
         for c in C_GRID:
@@ -445,6 +533,37 @@ def choose(
     return skills, flags
 
 
+def choose_clauses(
+    cv: CrossValidated,
+    items: list[ReplyItem],
+    analyses: list[Analysis],
+    anchors: Anchors,
+    fitted: CrossValidated,
+    skills: dict[Skill, SkillChoice],
+    flags: dict[Flag, FlagChoice],
+) -> dict[Flag, ClauseChoice]:
+    """Per flag, the clause model (C, threshold) with the most held-out recall over the reader without it,
+    keeping precision at MIN_CLAUSE_PRECISION or more and firing on no anchor that forbids the flag."""
+    base = held_out(cv, items, analyses, skills, flags)
+    best: dict[Flag, tuple[float, ClauseChoice | None]] = {f: (base.recall(f) + 0.01, None) for f in CLAUSE_FLAGS}
+    for c in CLAUSE_C:
+        for t in CLAUSE_THRESHOLDS:
+            choice = ClauseChoice(c, t)
+            trial = dict.fromkeys(CLAUSE_FLAGS, choice)
+            figures = held_out(cv, items, analyses, skills, flags, trial)
+            _moved, fired = anchors.excess(fitted, skills, flags, trial)
+            for f in CLAUSE_FLAGS:
+                print(
+                    f"  clause {f.value:15s} C {c} t {t}: P {figures.precision(f):.3f} R {figures.recall(f):.3f}"
+                    f" F1 {figures.f1(f):.3f} (without: {base.f1(f):.3f}), anchors fired {fired[f]}"
+                )
+                if fired[f] or figures.precision(f) < MIN_CLAUSE_PRECISION:
+                    continue
+                if figures.recall(f) > best[f][0]:
+                    best[f] = (figures.recall(f), choice)
+    return {f: choice for f, (_, choice) in best.items() if choice is not None}
+
+
 def report(title: str, figures: Figures, items: list[ReplyItem]) -> dict[str, object]:
     """Print and return the held-out figures."""
     rho = {s.value: round(figures.spearman(s), 3) for s in Skill}
@@ -473,15 +592,19 @@ def main() -> int:
     print(
         f"train+dev: {len(items)} items from {len({i.scenario.id for i in items})} scenarios, {x_raw.shape[1]} features"
     )
-    cv = cross_validate(x_raw, items)
+    cv = cross_validate(x_raw, items, analyses)
     anchors = Anchors.load()
-    skills, flags = choose(cv, items, analyses, anchors, fit_all(x_raw, items, anchors.x))
+    fitted = fit_all(x_raw, items, analyses, anchors.x, anchors.analyses)
+    skills, flags = choose(cv, items, analyses, anchors, fitted)
+    clauses = choose_clauses(cv, items, analyses, anchors, fitted, skills, flags)
     rules = report("rules alone, held out", held_out(None, items, analyses, skills, {}), items)
-    chosen = report("chosen reader, held out", held_out(cv, items, analyses, skills, flags), items)
+    chosen = report("chosen reader, held out", held_out(cv, items, analyses, skills, flags, clauses), items)
     for s, choice in skills.items():
         print(f"  {s.value:15s} {choice}")
     for f, choice_f in flags.items():
         print(f"  flag {f.value:13s} {choice_f}")
+    for f, choice_c in clauses.items():
+        print(f"  clause {f.value:11s} {choice_c}")
 
     dirs = directions(x_raw, items)
     px = project(x_raw, dirs)
@@ -511,12 +634,23 @@ def main() -> int:
             "threshold": choice_f.threshold,
             "anchored": choice_f.anchored,
         }
+    sentence_rows = _sentence_rows(analyses)
+    out["clauses"] = {"dim": CLAUSE_DIM, "flags": {}}
+    for flag, choice_c in clauses.items():
+        clause_model = fit_clause(sentence_rows, [flag in i.flags for i in items], choice_c.c)
+        out["clauses"]["flags"][flag.value] = {  # type: ignore[index]
+            "coef": np.round(clause_model.coef_, 6).tolist(),
+            "intercept": np.round(clause_model.intercept_, 6).tolist(),
+            "classes": [0, 1],
+            "threshold": choice_c.threshold,
+        }
     out["training"] = {
         "items": len(items),
         "scenarios": sorted({i.scenario.id for i in items}),
         "cross_validated": {"rules_alone": rules, "reader": chosen},
         "skills": {s.value: vars(c) for s, c in skills.items()},
         "flags": {f.value: vars(c) for f, c in flags.items()},
+        "clauses": {f.value: vars(c) for f, c in clauses.items()},
     }
     parse_model(out)  # the file must load
     args.out.write_text(json.dumps(out, separators=(",", ":")), encoding="utf-8")
