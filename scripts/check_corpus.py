@@ -92,18 +92,48 @@ def check_sessions(path: Path, errors: list[str]) -> int:
     return len(data.get("sessions", []))
 
 
+def check_evidence(path: Path, errors: list[str]) -> int:
+    """Every labelled sentence names a reply of the scenario, one of its flags, and is copied exactly from it."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if data.get("scenario") != path.stem:
+        errors.append(f"{path}: scenario must equal the file name")
+    replies_path = path.parent.parent / "replies" / path.name
+    if not replies_path.is_file():
+        errors.append(f"{path}: no replies file {replies_path.name}")
+        return 0
+    by_id = {i.get("id"): i for i in yaml.safe_load(replies_path.read_text(encoding="utf-8")).get("items", [])}
+    entries = data.get("items") or {}
+    for item_id, flags in entries.items():
+        item = by_id.get(item_id)
+        if item is None:
+            errors.append(f"{path.name}:{item_id}: no such reply")
+            continue
+        for flag, sentences in (flags or {}).items():
+            if flag not in item.get("flags", []):
+                errors.append(f"{path.name}:{item_id}: {flag!r} is not one of the reply's flags")
+            if not isinstance(sentences, list) or not sentences:
+                errors.append(f"{path.name}:{item_id}: {flag} must list one or more sentences")
+                continue
+            for sentence in sentences:
+                if not isinstance(sentence, str) or " ".join(sentence.split()) not in " ".join(item["reply"].split()):
+                    errors.append(f"{path.name}:{item_id}: {flag} sentence is not copied from the reply: {sentence!r}")
+    return len(entries)
+
+
 def main(argv: list[str]) -> int:
     errors: list[str] = []
     levels: dict[str, Counter[int]] = {k: Counter() for k in SKILLS}
     kinds: Counter[str] = Counter()
     files = [Path(a) for a in argv] or sorted((ROOT / "corpus").glob("*/*.yaml"))
-    n_rep = n_ses = 0
+    n_rep = n_ses = n_ev = 0
     for path in files:
         if path.parent.name == "replies":
             n_rep += check_replies(path, errors, levels, kinds)
         elif path.parent.name == "sessions":
             n_ses += check_sessions(path, errors)
-    print(f"replies: {n_rep}, sessions: {n_ses}")
+        elif path.parent.name == "evidence":
+            n_ev += check_evidence(path, errors)
+    print(f"replies: {n_rep}, sessions: {n_ses}, evidence labels: {n_ev}")
     for k, c in levels.items():
         print(f"  {k:15s}", " ".join(f"{lvl}:{c[lvl]}" for lvl in range(1, 6)))
     print("  kinds:", dict(sorted(kinds.items())))

@@ -196,25 +196,45 @@ class CrossValidated:
     clause: dict[Flag, dict[float, tuple[np.ndarray, np.ndarray]]] = field(default_factory=dict)
 
 
-def fit_clause(rows: list[np.ndarray], labels: list[bool], c: float) -> LogisticRegression:
-    """A sentence model for one flag from turn labels (multiple-instance): first every sentence of a
-    flagged turn counts as flagged; then, in flagged turns, only the sentences the first model finds
-    suspect (at least the most suspect one), the others weighing less."""
+def fit_clause(
+    rows: list[np.ndarray], labels: list[bool], c: float, evidence: list[set[int] | None] | None = None
+) -> LogisticRegression:
+    """A sentence model for one flag. Where the corpus labels which sentences carry the flag
+    (`evidence`), those sentences are the positives and the reply's other sentences negatives.
+    Elsewhere it learns from turn labels (multiple-instance): first every sentence of a flagged turn
+    counts as flagged; then only the sentences the first model finds suspect (at least the most
+    suspect one), the others weighing less."""
+    marked = evidence or [None] * len(rows)
     x = np.vstack(rows)
     owner = np.concatenate([np.full(len(r), i) for i, r in enumerate(rows)])
-    y = np.concatenate([np.full(len(r), int(flagged)) for r, flagged in zip(rows, labels, strict=True)])
+    y = np.concatenate(
+        [
+            np.array([int(flagged and (m is None or j in m)) for j in range(len(r))], dtype=int)
+            for r, flagged, m in zip(rows, labels, marked, strict=True)
+        ]
+    )
     model = LogisticRegression(C=c, max_iter=3000, class_weight="balanced").fit(x, y)
     p = model.predict_proba(x)[:, 1]
-    refined = np.zeros_like(y)
+    refined = y.copy()
     weight = np.ones(len(y))
     for i, flagged in enumerate(labels):
-        if not flagged or not len(rows[i]):
+        if not flagged or not len(rows[i]) or marked[i] is not None:
             continue
         mine = np.flatnonzero(owner == i)
         refined[mine] = p[mine] >= 0.5
         refined[mine[p[mine].argmax()]] = 1
         weight[mine] = np.where(refined[mine] == 1, 1.0, 0.3)
     return LogisticRegression(C=c, max_iter=3000, class_weight="balanced").fit(x, refined, sample_weight=weight)
+
+
+def clause_evidence(flag: Flag, items: list[ReplyItem], analyses: list[Analysis]) -> list[set[int] | None]:
+    """Per item, the reader's sentences that the corpus labels as carrying `flag` (None: not labelled,
+    or no reader sentence matches the label)."""
+    marked: list[set[int] | None] = []
+    for item, a in zip(items, analyses, strict=True):
+        found = item.evidence_sentences(flag, a.turn.sentences) if flag in item.flags else None
+        marked.append(found or None)
+    return marked
 
 
 def _most_suspect(model: LogisticRegression, rows: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -260,10 +280,12 @@ def cross_validate(x: np.ndarray, items: list[ReplyItem], analyses: list[Analysi
                 cv.probability[flag][c][te] = model.predict_proba((px[te] - mean) / scale)[:, 1]
         train_rows = [r for r, keep in zip(sentence_rows, tr, strict=True) if keep]
         test_rows = [r for r, hold in zip(sentence_rows, te, strict=True) if hold]
+        kept_analyses = [a for a, keep in zip(analyses, tr, strict=True) if keep]
         for flag in CLAUSE_FLAGS:
             labels = [flag in i.flags for i in kept]
+            marked = clause_evidence(flag, kept, kept_analyses)
             for c in CLAUSE_C:
-                best_p, best_i = _most_suspect(fit_clause(train_rows, labels, c), test_rows)
+                best_p, best_i = _most_suspect(fit_clause(train_rows, labels, c, marked), test_rows)
                 cv.clause[flag][c][0][te] = best_p
                 cv.clause[flag][c][1][te] = best_i
         print(f"  fold {held}: {int(te.sum())} items", flush=True)
@@ -317,6 +339,8 @@ class Figures:
     fp: dict[Flag, int]
     fn: dict[Flag, int]
     fooled: float
+    evidence_right: int = 0  # raised, rightly, with evidence labels: the shown sentence is a labelled one
+    evidence_labelled: int = 0
 
     def skill_score(self, skill: Skill) -> float:
         qwk = cohen_kappa_score(self.gold[skill], self.pred[skill], weights="quadratic")
@@ -348,7 +372,7 @@ def held_out(
     tp = {f: 0 for f in Flag}
     fp = {f: 0 for f in Flag}
     fn = {f: 0 for f in Flag}
-    fooled = adversarial = 0
+    fooled = adversarial = evidence_right = evidence_labelled = 0
     for i, (item, a) in enumerate(zip(items, analyses, strict=True)):
         model = None if cv is None else cast(ReaderModel, _HeldOutModel(cv, i, skills, flags, clauses))
         signals = conclude(replace(a, out=a.out.model_copy(deep=True)), item.context(), model)
@@ -357,11 +381,16 @@ def held_out(
             pred[s][i] = levels[s]
         raised = set(signals.flags)
         item.tally(raised, tp, fp, fn, Flag)
+        for f in raised & item.flags:
+            right = item.shows_evidence(f, signals.evidence.get(f.value, ""))
+            if right is not None:
+                evidence_labelled += 1
+                evidence_right += right
         if item.kind in ADVERSARIAL_KINDS:
             adversarial += 1
             fooled += item.fools(levels, raised)
     gold = {s: np.array([i.skills[s] for i in items]) for s in Skill}
-    return Figures(pred, gold, tp, fp, fn, fooled / max(1, adversarial))
+    return Figures(pred, gold, tp, fp, fn, fooled / max(1, adversarial), evidence_right, evidence_labelled)
 
 
 @dataclass
@@ -452,7 +481,8 @@ def fit_all(
     rows, new_rows = _sentence_rows(analyses), _sentence_rows(new)
     for flag in CLAUSE_FLAGS:
         labels = [flag in i.flags for i in items]
-        fitted.clause[flag] = {c: _most_suspect(fit_clause(rows, labels, c), new_rows) for c in CLAUSE_C}
+        marked = clause_evidence(flag, items, analyses)
+        fitted.clause[flag] = {c: _most_suspect(fit_clause(rows, labels, c, marked), new_rows) for c in CLAUSE_C}
     for skill in Skill:
         y = np.array([i.skills[skill] for i in items])
         for c in C_GRID:
@@ -574,9 +604,14 @@ def report(title: str, figures: Figures, items: list[ReplyItem]) -> dict[str, ob
         "flag_recall": round(tp / max(1, tp + fn), 3),
         "flag_precision": round(tp / max(1, tp + fp), 3),
         "fooled": round(figures.fooled, 3),
+        "evidence_right": round(figures.evidence_right / max(1, figures.evidence_labelled), 3),
     }
     print(f"{title}: {len(items)} items, mean Spearman {summary['spearman_mean']}", rho)
     print(f"  flags recall {summary['flag_recall']} precision {summary['flag_precision']}, fooled {figures.fooled:.3f}")
+    print(
+        f"  evidence shown is a labelled sentence: {figures.evidence_right} of {figures.evidence_labelled}"
+        " rightly raised flags with evidence labels"
+    )
     for f in Flag:
         if figures.tp[f] + figures.fn[f]:
             print(f"    {f.value:18s} P {figures.precision(f):.2f} R {figures.recall(f):.2f} F1 {figures.f1(f):.2f}")
@@ -637,7 +672,8 @@ def main() -> int:
     sentence_rows = _sentence_rows(analyses)
     out["clauses"] = {"dim": CLAUSE_DIM, "flags": {}}
     for flag, choice_c in clauses.items():
-        clause_model = fit_clause(sentence_rows, [flag in i.flags for i in items], choice_c.c)
+        marked = clause_evidence(flag, items, analyses)
+        clause_model = fit_clause(sentence_rows, [flag in i.flags for i in items], choice_c.c, marked)
         out["clauses"]["flags"][flag.value] = {  # type: ignore[index]
             "coef": np.round(clause_model.coef_, 6).tolist(),
             "intercept": np.round(clause_model.intercept_, 6).tolist(),

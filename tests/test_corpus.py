@@ -67,3 +67,18 @@ def test_the_shipped_reader_model_matches_the_code_and_is_small() -> None:
     models = ROOT / "evaluators" / "models"
     total = sum(p.stat().st_size for p in models.rglob("*") if p.is_file())
     assert total <= 50 * 1024 * 1024
+
+
+def test_evidence_labels_name_flags_of_their_reply_and_match_a_sentence_the_reader_sees() -> None:
+    from evaluators.text import sentences
+
+    labelled = [i for i in replies(None, PERSONAS) if i.evidence]
+    assert len(labelled) >= 500
+    for item in labelled:
+        for flag in item.evidence:
+            assert flag in item.flags, item.id
+            found = item.evidence_sentences(flag, sentences(item.reply))
+            assert found, (item.id, flag)
+            assert all(item.shows_evidence(flag, sentences(item.reply)[i]) for i in found)
+    item = labelled[0]
+    assert item.evidence_sentences(Flag.INJECTION, sentences(item.reply)) is None

@@ -6,8 +6,9 @@ and `benchmarks/gaming.py` (the test split), and the tests. See corpus/README.md
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +62,25 @@ class ReplyItem:
     reply: str
     skills: dict[Skill, int]
     flags: frozenset[Flag]
+    # per flag, the sentence(s) of the reply that carry it (corpus/evidence/<scenario>.yaml), where labelled
+    evidence: Mapping[Flag, tuple[str, ...]] = field(default_factory=dict)
+
+    def evidence_sentences(self, flag: Flag, sentences: list[str]) -> set[int] | None:
+        """Which of the reader's `sentences` of this reply carry `flag`, by the evidence labels; None when
+        the flag has no evidence label. A reader sentence matches a labelled one when either contains the
+        other or they share most of their words (the reader may split a sentence differently)."""
+        labelled = self.evidence.get(flag)
+        if not labelled:
+            return None
+        return {i for i, s in enumerate(sentences) if any(_same_sentence(s, e) for e in labelled)}
+
+    def shows_evidence(self, flag: Flag, shown: str) -> bool | None:
+        """Whether the sentence a reading shows as a flag's evidence is one the labels say carries it
+        (None when the flag has no evidence label)."""
+        labelled = self.evidence.get(flag)
+        if not labelled:
+            return None
+        return any(_same_sentence(shown, e) for e in labelled)
 
     def fools(self, levels: dict[Skill, int], raised: set[Flag]) -> bool:
         """Whether a reading was fooled by this reply: a skill at 4-5 the label puts at 1-2, or a flag missed."""
@@ -102,6 +122,31 @@ class SessionItem:
     followed_through: bool = True
 
 
+_WORDS = re.compile(r"[a-z0-9']+")
+
+
+def _same_sentence(a: str, b: str) -> bool:
+    a, b = " ".join(a.split()), " ".join(b.split())
+    if a == b or (min(len(a), len(b)) >= 12 and (a in b or b in a)):
+        return True
+    wa, wb = set(_WORDS.findall(a.lower())), set(_WORDS.findall(b.lower()))
+    return bool(wa and wb) and len(wa & wb) / len(wa | wb) >= 0.6
+
+
+def evidence(scenario_id: str, root: Path = CORPUS_DIR) -> dict[str, dict[Flag, tuple[str, ...]]]:
+    """item id -> flag -> the labelled sentences that carry it, from `evidence/<scenario>.yaml` (empty if none)."""
+    path = root / "evidence" / f"{scenario_id}.yaml"
+    if not path.is_file():
+        return {}
+    items = _load(path).get("items") or {}
+    if not isinstance(items, dict):
+        raise ConfigError(f"{path}: items must map reply ids to flags.", hint="See corpus/README.md for the format.")
+    return {
+        str(item_id): {Flag(f): tuple(str(s) for s in sentences) for f, sentences in (flags or {}).items()}
+        for item_id, flags in items.items()
+    }
+
+
 def splits(root: Path = CORPUS_DIR) -> dict[str, str]:
     """scenario id -> split name."""
     if root == CORPUS_DIR:
@@ -141,7 +186,10 @@ def _files(
 
 def replies(split: str | None, personas: PersonaLibrary, root: Path = CORPUS_DIR) -> Iterator[ReplyItem]:
     """Reply items of one split (or all, with None), in file order."""
+    labels: dict[str, dict[str, dict[Flag, tuple[str, ...]]]] = {}
     for persona, scenario, raw in _files("replies", "items", split, personas, root):
+        if scenario.id not in labels:
+            labels[scenario.id] = evidence(scenario.id, root)
         yield ReplyItem(
             id=raw["id"],
             persona=persona,
@@ -151,6 +199,7 @@ def replies(split: str | None, personas: PersonaLibrary, root: Path = CORPUS_DIR
             reply=raw["reply"],
             skills={Skill(k): int(v) for k, v in raw["skills"].items()},
             flags=frozenset(Flag(f) for f in raw.get("flags", [])),
+            evidence=labels[scenario.id].get(raw["id"], {}),
         )
 
 
