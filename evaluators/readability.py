@@ -142,10 +142,18 @@ def service_words() -> frozenset[str]:
     return word_list("service_words")
 
 
+_SPLIT_WORDS: dict[str, bool] = {}  # word -> split into several pieces (the vocabulary never changes)
+
+
 def rare_word_share(text: str) -> float:
     """Share of words that the embedding model's 30k-piece vocabulary splits into pieces."""
     found = _LETTERS.findall(text)
     if not found:
         return 0.0
-    pieces = embeddings.tokenizer().encode_batch(found, add_special_tokens=False)
-    return sum(len(p.ids) > 1 for p in pieces) / len(found)
+    new = [w for w in dict.fromkeys(found) if w not in _SPLIT_WORDS]
+    if new:
+        pieces = embeddings.tokenizer().encode_batch(new, add_special_tokens=False)
+        if len(_SPLIT_WORDS) > 50_000:
+            _SPLIT_WORDS.clear()
+        _SPLIT_WORDS.update((w, len(p.ids) > 1) for w, p in zip(new, pieces, strict=True))
+    return sum(_SPLIT_WORDS[w] for w in found) / len(found)

@@ -251,6 +251,8 @@ def _levels(a: Analysis, out: TurnSignals, model: ReaderModel | None) -> dict[Sk
     for flag in model.clauses:
         # Sentence by sentence: one doubting or stonewalling sentence is not hidden by warm ones around it.
         at = None if flag in out.flags or a.sentence_x is None else model.clause_flag(flag, a.sentence_x)
+        if at is not None and flag is Flag.ACCUSATION and clauses.asks_for_identifier(a.turn.normalised[at]):
+            at = None  # looking the account up, not doubting them
         if at is not None and at not in a.turn.flagged_sentences:  # one sentence, one fault: the rules named it
             out.flags.append(flag)
             out.notes[flag.value] = _LEARNED_FLAG_NOTES[flag]

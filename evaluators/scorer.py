@@ -78,13 +78,20 @@ class ReaderModel:
         """True when P(flag) clears the threshold chosen by cross-validation."""
         return flag in self.flags and self.flag_probability(flag, x) >= self.flags[flag].threshold
 
+    def clause_suspicion(self, flag: Flag, sentences: np.ndarray) -> np.ndarray:
+        """Per sentence, the clause model's probability that it carries `flag` (zeros without a model)."""
+        m = self.clauses.get(flag)
+        if m is None or not len(sentences):
+            return np.zeros(len(sentences))
+        z = np.clip(sentences @ m.coef[0] + m.intercept[0], -30, 30)
+        return np.asarray(1 / (1 + np.exp(-z)))
+
     def clause_flag(self, flag: Flag, sentences: np.ndarray) -> int | None:
         """The index of the turn's most suspect sentence when it clears `flag`'s clause threshold, else None."""
         m = self.clauses.get(flag)
         if m is None or not len(sentences):
             return None
-        z = np.clip(sentences @ m.coef[0] + m.intercept[0], -30, 30)
-        p = 1 / (1 + np.exp(-z))
+        p = self.clause_suspicion(flag, sentences)
         best = int(p.argmax())
         return best if p[best] >= m.threshold else None
 

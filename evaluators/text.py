@@ -6,7 +6,12 @@ import re
 from functools import lru_cache
 
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2014": " - "})
-_SENTENCE_END = re.compile(r"[^.!?\n]+(?:[.!?]+[\"')\]]*|\n|$)")
+# A sentence ends at . ! ? (and closing quotes or brackets) followed by a space or the end, or at a line
+# break: so "$12.50", "section 9.2" and "4.1%" stay whole, and so do the abbreviations below.
+_SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*(?=\s|$)|\n")
+_ABBREVIATION = re.compile(
+    r"(?:^|[\s(])(?:mr|mrs|ms|dr|st|jr|sr|vs|etc|e\.g|i\.e|approx|dept|inc|ltd)\.$", re.IGNORECASE
+)
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
 _STOPWORD_TEXT = """
@@ -42,7 +47,15 @@ def normalise(text: str) -> str:
 
 def sentences(text: str) -> list[str]:
     """The sentences of `text`, each an exact substring of it (stripped of outer spaces)."""
-    found = [m.group(0).strip() for m in _SENTENCE_END.finditer(text)]
+    found: list[str] = []
+    start = 0
+    for end in _SENTENCE_END.finditer(text):
+        piece = text[start : end.end()]
+        if end.group(0) == "." and _ABBREVIATION.search(piece):
+            continue  # "Dr. Okafor", "St. Brigid's": not the end
+        found.append(piece.strip())
+        start = end.end()
+    found.append(text[start:].strip())
     return [s for s in found if any(c.isalnum() for c in s)]
 
 

@@ -30,11 +30,17 @@ def undeclared(sources: Iterable[str], declared: Iterable[str]) -> list[str]:
     """Names the templates use beyond `declared`, sorted; ValueError for a syntax error."""
     used: set[str] = set()
     for source in sources:
-        try:
-            used |= meta.find_undeclared_variables(ENV.parse(source))
-        except jinja2.TemplateSyntaxError as exc:
-            raise ValueError(f"template syntax error at line {exc.lineno}: {exc.message}") from exc
+        used |= _names_used(source)
     return sorted(used - set(declared))
+
+
+@lru_cache(maxsize=1024)
+def _names_used(source: str) -> frozenset[str]:
+    """The variables one template uses (parsed once per template text: the debrief asks per turn)."""
+    try:
+        return frozenset(meta.find_undeclared_variables(ENV.parse(source)))
+    except jinja2.TemplateSyntaxError as exc:
+        raise ValueError(f"template syntax error at line {exc.lineno}: {exc.message}") from exc
 
 
 _PLAIN = re.compile(r"\{\{\s*([A-Za-z_]\w*)\s*\}\}")

@@ -97,6 +97,7 @@ def test_sarcasm_is_an_accusation(reply: str) -> None:
         "That's simply how the payments platform works, for every customer.",
         "I'm required to follow the dispute procedure, so I can't refund it here.",
         "If I refunded it for you, I'd have to do it for everyone.",
+        "Sorry, the billing system simply won't let me reverse a charge that old.",
     ],
 )
 def test_policy_cited_as_the_answer_is_policy_hiding(reply: str) -> None:

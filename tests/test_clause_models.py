@@ -98,7 +98,9 @@ def test_one_evasive_sentence_among_warm_ones_is_found_and_shown(reply: str, sus
     model = scorer.load_model()
     assert model is not None and Flag.DOUBLESPEAK in model.clauses
     turn = parse_turn(reply, [CUSTOMER], [])
-    assert model.clause_flag(Flag.DOUBLESPEAK, clauses.sentence_features(turn)) == suspect
+    suspicion = model.clause_suspicion(Flag.DOUBLESPEAK, clauses.sentence_features(turn))
+    assert int(suspicion.argmax()) == suspect
+    assert suspicion[suspect] >= 0.75 and suspicion[suspect] >= 3 * np.delete(suspicion, suspect).max()
     flags, evidence = _read(reply)
     assert Flag.DOUBLESPEAK in flags
     assert evidence[Flag.DOUBLESPEAK.value] == turn.sentences[suspect]
@@ -122,3 +124,47 @@ def test_plain_owning_replies_raise_no_clause_flag(reply: str) -> None:
     rows = clauses.sentence_features(parse_turn(reply, [CUSTOMER], []))
     assert {f for f in model.clauses if model.clause_flag(f, rows) is not None} == set()
     assert _read(reply)[0] == set()
+
+
+@pytest.mark.parametrize(
+    ("sentence", "identifier"),
+    [
+        ("Can you confirm the last four digits of the card the payments came from?", True),
+        ("What's the booking reference on your confirmation email?", True),
+        ("Could you read me the serial number off the machine?", True),
+        ("Can you send a photo of the statement showing both payments?", False),
+        ("Do you have a receipt with the order number on it?", False),
+        ("Are you sure nobody else in the family uses that card?", False),
+    ],
+)
+def test_asking_for_an_account_number_is_told_apart_from_asking_for_proof(sentence: str, identifier: bool) -> None:
+    assert clauses.asks_for_identifier(parse_turn(sentence, [CUSTOMER], []).normalised[0]) is identifier
+
+
+class _SuspectsEverySentence:
+    """A reader model whose accusation clause model finds the first sentence suspect, whatever it says."""
+
+    def __init__(self, real: scorer.ReaderModel) -> None:
+        self.real = real
+        self.flags = real.flags
+        self.clauses = {Flag.ACCUSATION: None}
+
+    def clause_flag(self, flag: Flag, sentences: np.ndarray) -> int | None:
+        return 0 if len(sentences) else None
+
+    def skill_level(self, skill, x):  # type: ignore[no-untyped-def]
+        return self.real.skill_level(skill, x)
+
+    def flag_raised(self, flag, x):  # type: ignore[no-untyped-def]
+        return False
+
+
+def test_a_sentence_that_asks_for_an_account_number_is_not_made_an_accusation(monkeypatch: pytest.MonkeyPatch) -> None:
+    from evaluators import reading
+
+    real = scorer.load_model()
+    assert real is not None
+    monkeypatch.setattr(reading, "load_model", lambda: _SuspectsEverySentence(real))
+    context = TurnContext(customer_said=(CUSTOMER,), trainee_turn_number=2)
+    assert Flag.ACCUSATION not in read("Can you confirm the last four digits of your card?", context).flags
+    assert Flag.ACCUSATION in read("Can you prove you didn't take the money yourself?", context).flags
