@@ -72,6 +72,11 @@ def proof_request(sentence: str) -> str | None:
     return phrase
 
 
+def waives_proof(sentence: str) -> bool:
+    """Whether a sentence (normalised) tells them they need not prove anything ("you won't need to send…")."""
+    return bool(_WAIVED.search(sentence))
+
+
 def detect_policy_hiding(turn: ParsedTurn) -> tuple[int, str] | None:
     """(sentence index, phrase) of the first policy wall, or None."""
     walls = policy_walls(turn)

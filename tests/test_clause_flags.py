@@ -42,6 +42,7 @@ def test_asking_them_to_prove_their_word_is_an_accusation(reply: str) -> None:
         "You don't need to send any receipts: I can see both charges, and I've refunded the second one.",
         "I'll email you a copy of the refund confirmation tonight so you have it for your records.",
         "Can you confirm the last four digits of the card so I refund the right one?",
+        "You won't need to send photos, statements or a police report for any of this.",
     ],
 )
 def test_offering_or_waiving_paperwork_is_not_an_accusation(reply: str) -> None:

@@ -159,7 +159,7 @@ class _SuspectsEverySentence:
         return False
 
 
-def test_a_sentence_that_asks_for_an_account_number_is_not_made_an_accusation(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_asking_for_an_account_number_or_waiving_proof_is_not_an_accusation(monkeypatch: pytest.MonkeyPatch) -> None:
     from evaluators import reading
 
     real = scorer.load_model()
@@ -167,4 +167,5 @@ def test_a_sentence_that_asks_for_an_account_number_is_not_made_an_accusation(mo
     monkeypatch.setattr(reading, "load_model", lambda: _SuspectsEverySentence(real))
     context = TurnContext(customer_said=(CUSTOMER,), trainee_turn_number=2)
     assert Flag.ACCUSATION not in read("Can you confirm the last four digits of your card?", context).flags
+    assert Flag.ACCUSATION not in read("You won't need to send us any bank statements.", context).flags
     assert Flag.ACCUSATION in read("Can you prove you didn't take the money yourself?", context).flags
