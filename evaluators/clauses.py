@@ -48,24 +48,6 @@ _REPORTS = re.compile(
 )
 
 
-# Asking for something to look the account up by is not asking them to prove their word: "Can you
-# confirm the last four digits of your card?" reads like a proof request to a model that has seen many.
-_IDENTIFIER = re.compile(
-    r"\b(last (four|4|two|2) (digits|numbers)|(account|order|booking|reference|confirmation|serial|policy|claim|ticket|"
-    r"case|tracking|member(ship)?|registration|invoice|customer|phone) (number|no|code|id)|booking (reference|code)|"
-    r"date of birth|post ?code|zip( code)?|email address|(full )?name on the (account|booking|card))\b"
-)
-_PROOF_WORDS = re.compile(
-    r"\b(receipts?|photos?|pictures?|videos?|footage|reports?|statements?|proof|evidence|screenshots?|documents?|"
-    r"letters?|witness|copy|copies|records?)\b"
-)
-
-
-def asks_for_identifier(normalised: str) -> bool:
-    """Whether a sentence only asks for something to find their account by (a number, a reference)."""
-    return bool(_IDENTIFIER.search(normalised)) and not _PROOF_WORDS.search(normalised)
-
-
 def _ngrams(norm: str) -> np.ndarray:
     tokens = _WORD.findall(norm)
     row = np.zeros(NGRAM_BINS, dtype=np.float32)

@@ -72,9 +72,28 @@ def proof_request(sentence: str) -> str | None:
     return phrase
 
 
-def waives_proof(sentence: str) -> bool:
-    """Whether a sentence (normalised) tells them they need not prove anything ("you won't need to send…")."""
-    return bool(_WAIVED.search(sentence))
+# Asking for something to look the account up by is not asking them to prove their word: "Can you
+# confirm the last four digits of your card?" reads like a proof request to a model that has seen many.
+_IDENTIFIER = re.compile(
+    r"\b(last (four|4|two|2) (digits|numbers)|(account|order|booking|reference|confirmation|serial|policy|claim|ticket|"
+    r"case|tracking|member(ship)?|registration|invoice|customer|phone) (number|no|code|id)|booking (reference|code)|"
+    r"date of birth|post ?code|zip( code)?|email address|(full )?name on the (account|booking|card))\b"
+)
+_PROOF_WORDS = re.compile(
+    r"\b(receipts?|photos?|pictures?|videos?|footage|reports?|statements?|proof|evidence|screenshots?|documents?|"
+    r"letters?|witness|copy|copies|records?)\b"
+)
+
+
+def asks_for_identifier(sentence: str) -> bool:
+    """Whether a sentence (normalised) only asks for something to find their account by (a number, a reference)."""
+    return bool(_IDENTIFIER.search(sentence)) and not _PROOF_WORDS.search(sentence)
+
+
+def not_doubt(sentence: str) -> bool:
+    """Whether a sentence (normalised) is about proof without doubting them: an account lookup, or proof
+    waived ("you won't need to send a police report"). The learned readings blur such topic with stance."""
+    return asks_for_identifier(sentence) or bool(_WAIVED.search(sentence))
 
 
 def detect_policy_hiding(turn: ParsedTurn) -> tuple[int, str] | None:

@@ -150,10 +150,12 @@ def rare_word_share(text: str) -> float:
     found = _LETTERS.findall(text)
     if not found:
         return 0.0
-    new = [w for w in dict.fromkeys(found) if w not in _SPLIT_WORDS]
+    split = {w: _SPLIT_WORDS.get(w) for w in found}  # a local copy: another thread may clear the cache
+    new = [w for w, known in split.items() if known is None]
     if new:
         pieces = embeddings.tokenizer().encode_batch(new, add_special_tokens=False)
+        split.update((w, len(p.ids) > 1) for w, p in zip(new, pieces, strict=True))
         if len(_SPLIT_WORDS) > 50_000:
             _SPLIT_WORDS.clear()
-        _SPLIT_WORDS.update((w, len(p.ids) > 1) for w, p in zip(new, pieces, strict=True))
-    return sum(_SPLIT_WORDS[w] for w in found) / len(found)
+        _SPLIT_WORDS.update(split)
+    return sum(bool(split[w]) for w in found) / len(found)

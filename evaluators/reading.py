@@ -31,8 +31,8 @@ from evaluators.flags import (
     detect_moves,
     detect_policy_hiding,
     find_first,
+    not_doubt,
     policy_walls,
-    waives_proof,
 )
 from evaluators.grounding import Grounding, ground, specific_stems
 from evaluators.language import is_english
@@ -252,17 +252,13 @@ def _levels(a: Analysis, out: TurnSignals, model: ReaderModel | None) -> dict[Sk
     for flag in model.clauses:
         # Sentence by sentence: one doubting or stonewalling sentence is not hidden by warm ones around it.
         at = None if flag in out.flags or a.sentence_x is None else model.clause_flag(flag, a.sentence_x)
-        if at is not None and flag is Flag.ACCUSATION and _not_doubt(a.turn.normalised[at]):
+        if at is not None and flag is Flag.ACCUSATION and not_doubt(a.turn.normalised[at]):
             at = None  # looking the account up, or waiving proof: the topic of doubt, not doubt
         if at is not None and at not in a.turn.flagged_sentences:  # one sentence, one fault: the rules named it
             out.flags.append(flag)
             out.notes[flag.value] = _LEARNED_FLAG_NOTES[flag]
             out.evidence[flag.value] = a.turn.sentences[at]
     return levels
-
-
-def _not_doubt(sentence: str) -> bool:
-    return clauses.asks_for_identifier(sentence) or waives_proof(sentence)
 
 
 _SUPPORT = {
@@ -283,14 +279,12 @@ _OWNED = re.compile(
 
 
 def _supports(flag: Flag, turn: ParsedTurn, anchored: bool = True) -> bool:
-    pattern = _SUPPORT.get(flag)
-    if anchored and pattern is None:
-        return False
-    if anchored and flag is Flag.ACCUSATION:  # "you won't need a police report" is about proof, not asking for it
-        if not any(pattern.search(s) and not _not_doubt(s) for s in turn.normalised):  # type: ignore[union-attr]
+    if anchored:
+        pattern = _SUPPORT.get(flag)
+        # An accusation's word must stand in a sentence that doubts: "you won't need a police report" does not.
+        where = [s for s in turn.normalised if not not_doubt(s)] if flag is Flag.ACCUSATION else [turn.full]
+        if pattern is None or not any(pattern.search(s) for s in where):
             return False
-    elif anchored and not pattern.search(turn.full):  # type: ignore[union-attr]
-        return False
     return not (flag is Flag.NON_APOLOGY and _OWNED.search(turn.full))
 
 

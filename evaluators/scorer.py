@@ -88,12 +88,11 @@ class ReaderModel:
 
     def clause_flag(self, flag: Flag, sentences: np.ndarray) -> int | None:
         """The index of the turn's most suspect sentence when it clears `flag`'s clause threshold, else None."""
-        m = self.clauses.get(flag)
-        if m is None or not len(sentences):
-            return None
         p = self.clause_suspicion(flag, sentences)
+        if flag not in self.clauses or not len(p):
+            return None
         best = int(p.argmax())
-        return best if p[best] >= m.threshold else None
+        return best if p[best] >= self.clauses[flag].threshold else None
 
 
 def rule_level(skill: Skill, x: np.ndarray) -> float:

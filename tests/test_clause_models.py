@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from evaluators import clauses, scorer
+from evaluators.flags import asks_for_identifier
 from evaluators.reading import read
 from evaluators.signals import TurnContext
 from evaluators.skills import Flag
@@ -138,7 +139,7 @@ def test_plain_owning_replies_raise_no_clause_flag(reply: str) -> None:
     ],
 )
 def test_asking_for_an_account_number_is_told_apart_from_asking_for_proof(sentence: str, identifier: bool) -> None:
-    assert clauses.asks_for_identifier(parse_turn(sentence, [CUSTOMER], []).normalised[0]) is identifier
+    assert asks_for_identifier(parse_turn(sentence, [CUSTOMER], []).normalised[0]) is identifier
 
 
 class _SuspectsEverySentence:

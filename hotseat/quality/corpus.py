@@ -6,7 +6,6 @@ and `benchmarks/gaming.py` (the test split), and the tests. See corpus/README.md
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +15,7 @@ import yaml
 
 from evaluators.signals import TurnContext
 from evaluators.skills import Flag, Skill
+from evaluators.text import words
 from hotseat.errors import ConfigError
 from hotseat.practice.personas import PersonaLibrary, Scenario
 from hotseat.quality.checkout import CHECKOUT, checkout_folder
@@ -77,10 +77,8 @@ class ReplyItem:
     def shows_evidence(self, flag: Flag, shown: str) -> bool | None:
         """Whether the sentence a reading shows as a flag's evidence is one the labels say carries it
         (None when the flag has no evidence label)."""
-        labelled = self.evidence.get(flag)
-        if not labelled:
-            return None
-        return any(_same_sentence(shown, e) for e in labelled)
+        found = self.evidence_sentences(flag, [shown])
+        return None if found is None else bool(found)
 
     def fools(self, levels: dict[Skill, int], raised: set[Flag]) -> bool:
         """Whether a reading was fooled by this reply: a skill at 4-5 the label puts at 1-2, or a flag missed."""
@@ -122,14 +120,11 @@ class SessionItem:
     followed_through: bool = True
 
 
-_WORDS = re.compile(r"[a-z0-9']+")
-
-
 def _same_sentence(a: str, b: str) -> bool:
     a, b = " ".join(a.split()), " ".join(b.split())
     if a == b or (min(len(a), len(b)) >= 12 and (a in b or b in a)):
         return True
-    wa, wb = set(_WORDS.findall(a.lower())), set(_WORDS.findall(b.lower()))
+    wa, wb = set(words(a)), set(words(b))
     return bool(wa and wb) and len(wa & wb) / len(wa | wb) >= 0.6
 
 
