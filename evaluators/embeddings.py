@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -26,6 +27,13 @@ log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _model: Any = None
 _cache: OrderedDict[str, np.ndarray] = OrderedDict()
+# The tokenizer's own pre-tokenisation (BERT: lower-case, split at spaces, each punctuation mark
+# alone) is, on printable ASCII, exactly this; each piece's word-piece ids are then cached, so a
+# sentence costs dictionary lookups instead of a trip through the tokenizer.
+_PLAIN = re.compile(r"[\x20-\x7e\t\n\r]*")
+_PIECE = re.compile(r"[a-z0-9]+|[^\sa-z0-9]")
+_PIECE_CACHE_SIZE = 100_000
+_piece_ids: dict[str, tuple[int, ...]] = {}
 
 
 def _load() -> Any:
@@ -46,14 +54,14 @@ def _load() -> Any:
 
 def model_available() -> bool:
     """True when the shipped model files are present (does not load them)."""
-    return (MODEL_DIR / "model.safetensors").is_file()
+    return _model is not None or (MODEL_DIR / "model.safetensors").is_file()
 
 
 def encode(texts: Sequence[str]) -> np.ndarray:
     """Unit-length float32 vectors, one row per text (cached per text)."""
     missing = [t for t in dict.fromkeys(texts) if t not in _cache]
     if missing:
-        vectors = np.asarray(_load().encode(missing), dtype=np.float32)
+        vectors = _embed(_load(), missing)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         vectors = (vectors / np.where(norms == 0, 1.0, norms)).astype(np.float32)
         with _lock:
@@ -69,9 +77,42 @@ def encode(texts: Sequence[str]) -> np.ndarray:
 
 
 def _encode_one(text: str) -> np.ndarray:
-    vector = np.asarray(_load().encode([text])[0], dtype=np.float32)
+    vector: np.ndarray = _embed(_load(), [text])[0]
     norm = float(np.linalg.norm(vector))
     return vector / norm if norm else vector
+
+
+def _embed(model: Any, texts: list[str]) -> np.ndarray:
+    """What `model.encode(texts)` returns (float32), with plain-ASCII texts tokenised from the cache."""
+    limit = model.max_length * model.median_token_length  # model2vec's own cut, in characters
+    plain = [i for i, t in enumerate(texts) if _PLAIN.fullmatch(t[:limit])]
+    out: np.ndarray = np.zeros((len(texts), model.dim), dtype=model.embedding.dtype)
+    others = sorted(set(range(len(texts))) - set(plain))
+    if others:
+        out[others] = model.encode([texts[i] for i in others])
+    for i in plain:
+        ids = _ids(model, texts[i][:limit])
+        if ids:
+            out[i] = model.embedding[ids].mean(axis=0)
+    if plain:
+        rows = out[plain].astype(np.float32)  # model2vec's normalisation, to the same float16 values
+        norms = np.linalg.norm(rows, axis=1, keepdims=True) + 1e-32
+        out[plain] = (rows / norms).astype(out.dtype)
+    return np.asarray(out, dtype=np.float32)
+
+
+def _ids(model: Any, text: str) -> list[int]:
+    """Word-piece ids of lower-case printable ASCII, as model2vec keeps them (cut, unknowns dropped)."""
+    ids: list[int] = []
+    for piece in _PIECE.findall(text.lower()):
+        known = _piece_ids.get(piece)
+        if known is None:
+            known = tuple(model.tokenizer.encode(piece, add_special_tokens=False).ids)
+            if len(_piece_ids) > _PIECE_CACHE_SIZE:
+                _piece_ids.clear()
+            _piece_ids[piece] = known
+        ids.extend(known)
+    return [i for i in ids[: model.max_length] if i != model.unk_token_id]
 
 
 def similarity(a: Sequence[str], b: Sequence[str]) -> np.ndarray:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from evaluators.lexicon import cues
 from evaluators.rubric import Rubric
@@ -76,10 +77,15 @@ def their_feeling(customer_said: Sequence[str]) -> str:
     return DEFAULT_FEELING
 
 
+@lru_cache(maxsize=256)
+def _point_and_feeling(customer_said: tuple[str, ...]) -> tuple[str | None, str]:
+    """Read once per conversation so far: every skill's suggestion asks the same."""
+    return their_point(customer_said), their_feeling(customer_said)
+
+
 def suggestion_for(rubric: Rubric, customer_said: Sequence[str]) -> str:
     """The rubric's first suggestion that can be filled in for this customer, else its top example."""
-    point = their_point(customer_said)
-    feeling = their_feeling(customer_said)
+    point, feeling = _point_and_feeling(tuple(customer_said))
     for template in rubric.suggestions:
         if "their_point" in undeclared([template], ()) and point is None:
             continue

@@ -47,6 +47,10 @@ def normalise(text: str) -> str:
 
 def sentences(text: str) -> list[str]:
     """The sentences of `text`, each an exact substring of it (stripped of outer spaces)."""
+    return list(_split_cached(text) if len(text) <= _CACHE_UP_TO else _split(text))
+
+
+def _split(text: str) -> tuple[str, ...]:
     found: list[str] = []
     start = 0
     for end in _SENTENCE_END.finditer(text):
@@ -56,7 +60,11 @@ def sentences(text: str) -> list[str]:
         found.append(piece.strip())
         start = end.end()
     found.append(text[start:].strip())
-    return [s for s in found if any(c.isalnum() for c in s)]
+    return tuple(s for s in found if any(c.isalnum() for c in s))
+
+
+_CACHE_UP_TO = 4_000  # characters: a turn is split many times while it is read; huge ones are not kept
+_split_cached = lru_cache(maxsize=4096)(_split)
 
 
 def words(text: str) -> list[str]:
