@@ -23,8 +23,29 @@ _WAIVED = re.compile(
     r"won't have to|without (asking|needing|requiring)|not asking|never need|not going to ask|"
     r"no (proof|receipts?|paperwork|report|photos?|evidence|documents?)|instead of asking)"
 )
-# "The coverage is the coverage", "a fee is a fee": a tautology in place of a reason.
-_TAUTOLOGY = re.compile(r"\b(the|a|an) ((?:\w+ ){0,2}\w+) (?:is|are) \1 \2\b")
+# "The coverage is the coverage", "a fee is a fee", "roaming is roaming", "the date's the date": a
+# tautology in place of a reason.
+_TAUTOLOGY = re.compile(r"\b((?:the |a |an )?)((?:\w+ ){0,2}[a-z]+)(?: is|'s| are) \1\2\b")
+_NOT_A_THING = frozenset(
+    {"it", "that", "this", "what", "who", "which", "there", "here", "he", "she", "they", "we", "you", "i", "one", "so"}
+)
+# An impersonal rule or mechanism, and a refusal or a full stop next to it: "the plan only covers one
+# refill every 30 days, so I can't fill it early", "...go in the regular queue, and that's how it has to be".
+_MECHANISM = re.compile(
+    r"\b(polic(y|ies)|rules?|terms|plan|warranty|system|process|queue|deadline|agreement|contract|procedures?|"
+    r"fare|guidelines|cut-?off|window|coverage|insurance|protocol|automatic(ally)?|regulations?|schedul(e|es|ing)|"
+    r"head office|corporate|management)\b"
+)
+_REFUSAL = re.compile(
+    r"\b(i|we) (can't|cannot|can not|won't be able to|(am|'m|are|'re) (not able|unable) to) "
+    r"(?!(believe|imagine|understand|see|tell|say|blame|apologi[sz]e|promise|thank|stress|emphasi[sz]e|explain|"
+    r"excuse|undo|find|locate|access|reach|hear|read|open|wait|let|stop|defend|justify)\b)\w+"
+)
+_FINAL = re.compile(
+    r"\b(that's|that is|it's|it is|this is) (just |simply )?(how it (has to|must|needs to|will have to) be|"
+    r"the way it (is|has to be|must be|works|goes))\b|\band that's that\b|\bno way around (it|that|this)\b|"
+    r"\b(i'm|i am|we're|we are) not able to change (that|it|this)\b|\b(i|we) (can't|cannot) change (that|it|this)\b"
+)
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
 
 
@@ -50,7 +71,7 @@ def policy_walls(turn: ParsedTurn) -> dict[int, str]:
     lex = cues("flags")
     walls: dict[int, str] = {}
     for i, s in enumerate(turn.unquoted):
-        phrase = lex.first("policy_hiding", s) or _tautology(s)
+        phrase = lex.first("policy_hiding", s) or _tautology(s) or _mechanism_wall(s, turn.unquoted[i - 1] if i else "")
         if phrase is not None and reflective_form(s) == 2:
             continue  # "So the system won't let you pay it off": their complaint restated
         if phrase is not None and not lex.has("policy_exception", " ".join(turn.normalised[i : i + 2])):
@@ -60,7 +81,21 @@ def policy_walls(turn: ParsedTurn) -> dict[int, str]:
 
 def _tautology(sentence: str) -> str | None:
     m = _TAUTOLOGY.search(sentence)
-    return m.group(0) if m else None
+    if m is None or (not m.group(1) and m.group(2) in _NOT_A_THING):
+        return None
+    if cues("apology").has("ownership", sentence):
+        return None  # "A promise is a promise, and we broke ours": owning it, not a wall
+    return m.group(0)
+
+
+def _mechanism_wall(sentence: str, before: str) -> str | None:
+    """A refusal beside a rule or mechanism in the same sentence, or a full stop ("that's how it has
+    to be") after one in this sentence or the one before."""
+    if (refusal := _REFUSAL.search(sentence)) and _MECHANISM.search(sentence):
+        return refusal.group(0)
+    if (final := _FINAL.search(sentence)) and (_MECHANISM.search(sentence) or _MECHANISM.search(before)):
+        return final.group(0)
+    return None
 
 
 def proof_request(sentence: str) -> str | None:

@@ -239,6 +239,13 @@ def _levels(a: Analysis, out: TurnSignals, model: ReaderModel | None) -> dict[Sk
     if model is None or a.x is None:
         return {s: rule_levels.get(s, 1) for s in Skill}
     levels = {s: max(1, min(5, int(model.skill_level(s, a.x) + 0.5))) for s in Skill}
+    if model.values is not None and a.sentence_x is not None:
+        # Values, sentence by sentence; a values cue the rules found is not capped.
+        bounded = model.values.bound(levels[Skill.VALUES], model.values.presence(a.sentence_x))
+        if bounded > levels[Skill.VALUES] or (bounded < levels[Skill.VALUES] and Skill.VALUES not in a.found):
+            if bounded < levels[Skill.VALUES]:
+                out.notes[Skill.VALUES.value] = _NOTHING_BEYOND_TODAY
+            levels[Skill.VALUES] = bounded
     listening = any(f.score >= 4 for s, f in a.found.items() if s in (Skill.PARAPHRASE, Skill.APOLOGY))
     for flag in model.flags if not listening else ():  # the model does not overrule a clear act of listening
         if (
@@ -288,6 +295,7 @@ def _supports(flag: Flag, turn: ParsedTurn, anchored: bool = True) -> bool:
     return not (flag is Flag.NON_APOLOGY and _OWNED.search(turn.full))
 
 
+_NOTHING_BEYOND_TODAY = "Nothing here looks past today's problem to the relationship or their goals."
 _LEARNED_FLAG_NOTES = {
     Flag.POLICY_HIDING: "This reads as hiding behind the rules rather than helping.",
     Flag.ACCUSATION: "This reads as doubting or blaming them.",
@@ -434,7 +442,9 @@ def _generic_note(skill: Skill, level: int, grounding: Grounding) -> str:
         Skill.PLAIN_LANGUAGE: "Clear enough to follow."
         if level >= 3
         else "Hard to follow: use shorter, plainer words.",
-        Skill.VALUES: "You pointed beyond today's problem.",
+        Skill.VALUES: "You pointed beyond today's problem."
+        if level >= 3
+        else "A nod to more than today's problem, not tied to what they care about.",
     }[skill]
 
 

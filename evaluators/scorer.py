@@ -46,6 +46,32 @@ class _Linear:
 
 
 @dataclass(frozen=True)
+class ValuesReading:
+    """Values read sentence by sentence: a turn with no sentence that looks past today's problem (the
+    most likely one below `low`) keeps values at `cap` or less; one whose most likely sentence clears
+    `high` is at least "present" (3). The level model reads the whole reply, where one sentence about
+    the next twelve years is lost among the rest, and a good reply lifts every skill with it."""
+
+    model: _Linear  # over `evaluators.clauses` rows
+    low: float = 0.0
+    cap: int = 5
+    high: float = 1.01
+
+    def presence(self, sentences: np.ndarray) -> float:
+        """The probability of the turn's likeliest values sentence (0 without sentences)."""
+        if not len(sentences):
+            return 0.0
+        z = np.clip(sentences @ self.model.coef[0] + self.model.intercept[0], -30, 30)
+        return float((1 / (1 + np.exp(-z))).max())
+
+    def bound(self, level: int, presence: float) -> int:
+        """`level` after this reading: capped without a values sentence, lifted to 3 with a clear one."""
+        if presence < self.low:
+            return min(level, self.cap)
+        return max(level, 3) if presence >= self.high else level
+
+
+@dataclass(frozen=True)
 class ReaderModel:
     """Per-skill level models and per-flag detectors."""
 
@@ -54,6 +80,7 @@ class ReaderModel:
     version: str
     directions: np.ndarray  # (k, EMBEDDING_DIM): meaning directions learned from the corpus (low -> high level)
     clauses: dict[Flag, _Linear] = field(default_factory=dict)  # per flag, over `evaluators.clauses` rows
+    values: ValuesReading | None = None
 
     def inputs(self, x: np.ndarray) -> np.ndarray:
         """The scalar features plus the reply embedding projected on the learned directions."""
@@ -139,7 +166,11 @@ def parse_model(data: dict[str, object], *, source: str = "reader model") -> Rea
             f"The {source}'s clause models were trained on other sentence features than this code computes.",
             hint="Retrain it: python scripts/train_reader.py",
         )
+    values = clauses.get("values") if clauses else None  # type: ignore[attr-defined]
     return ReaderModel(
+        values=None
+        if values is None
+        else ValuesReading(_linear(values), float(values["low"]), int(values["cap"]), float(values["high"])),
         clauses={Flag(k): _linear(v) for k, v in clauses.get("flags", {}).items()},  # type: ignore[attr-defined]
         skills=skills,
         flags=flags,

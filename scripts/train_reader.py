@@ -36,7 +36,7 @@ from evaluators.flags import detect_injection  # noqa: E402
 from evaluators.language import is_english  # noqa: E402
 from evaluators.reading import Analysis, analyse, conclude  # noqa: E402
 from evaluators.rubric import EXAMPLE_SITUATIONS, load_rubrics  # noqa: E402
-from evaluators.scorer import ReaderModel, combine, parse_model, rule_level  # noqa: E402
+from evaluators.scorer import ReaderModel, ValuesReading, combine, parse_model, rule_level  # noqa: E402
 from evaluators.signals import TurnContext  # noqa: E402
 from evaluators.skills import Flag, Skill  # noqa: E402
 from hotseat.practice.personas import PersonaLibrary  # noqa: E402
@@ -59,6 +59,13 @@ CLAUSE_THRESHOLDS = (0.95, 0.9, 0.85, 0.8)  # strictest first: ties keep the str
 # F1 undervalues what the clause models add where the rules have never looked. The floor sits that
 # optimism above the issue's .70 precision target.
 MIN_CLAUSE_PRECISION = 0.80
+# Values read sentence by sentence: a model of "this sentence looks past today's problem", trained on
+# replies labelled 3+ (some sentence does) against replies labelled 1 (none does); 2s, stock lines
+# about valuing them, are left out. Below `low` the level is capped, above `high` lifted to 3.
+VALUES_C = (0.3, 1.0)
+VALUES_LOWS = (0.0, 0.2, 0.3, 0.4, 0.5)  # 0: never capped
+VALUES_CAPS = (2, 1)
+VALUES_HIGHS = (1.01, 0.95, 0.9, 0.8)  # 1.01: never lifted
 CANDIDATE_FLAGS = (
     Flag.POLICY_HIDING,
     Flag.ACCUSATION,
@@ -186,6 +193,31 @@ class ClauseChoice:
     threshold: float
 
 
+@dataclass(frozen=True)
+class ValuesChoice:
+    """How values are read sentence by sentence: C, and the cap below `low` / the lift above `high`."""
+
+    c: float
+    low: float
+    cap: int
+    high: float
+
+
+@dataclass(frozen=True)
+class _HeldOutValues:
+    """Stands in for a ValuesReading: the item's held-out probability of its likeliest values sentence."""
+
+    likeliest: float
+    low: float
+    cap: int
+    high: float
+
+    def presence(self, sentences: np.ndarray) -> float:
+        return self.likeliest if len(sentences) else 0.0
+
+    bound = ValuesReading.bound
+
+
 @dataclass
 class CrossValidated:
     """Every item's predictions from models that never saw its scenario, per skill / flag and C."""
@@ -194,6 +226,8 @@ class CrossValidated:
     probability: dict[Flag, dict[float, np.ndarray]]
     # per clause flag and C: the item's most suspect sentence's probability, and its index
     clause: dict[Flag, dict[float, tuple[np.ndarray, np.ndarray]]] = field(default_factory=dict)
+    # per C: the probability of the item's likeliest values sentence
+    values: dict[float, np.ndarray] = field(default_factory=dict)
 
 
 def fit_clause(
@@ -237,6 +271,13 @@ def clause_evidence(flag: Flag, items: list[ReplyItem], analyses: list[Analysis]
     return marked
 
 
+def fit_values(rows: list[np.ndarray], items: list[ReplyItem], c: float) -> LogisticRegression:
+    """The values-sentence model: replies labelled 3+ hold such a sentence, replies labelled 1 none
+    (multiple-instance, as `fit_clause`); stock lines (2) are left out."""
+    kept = [k for k, item in enumerate(items) if item.skills[Skill.VALUES] != 2]
+    return fit_clause([rows[k] for k in kept], [items[k].skills[Skill.VALUES] >= 3 for k in kept], c)
+
+
 def _most_suspect(model: LogisticRegression, rows: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     best_p, best_i = np.zeros(len(rows)), np.zeros(len(rows), dtype=int)
     for k, r in enumerate(rows):
@@ -258,6 +299,7 @@ def cross_validate(x: np.ndarray, items: list[ReplyItem], analyses: list[Analysi
         learned={s: {c: np.zeros(n) for c in C_GRID} for s in Skill},
         probability={f: {c: np.zeros(n) for c in C_GRID} for f in CANDIDATE_FLAGS},
         clause={f: {c: (np.zeros(n), np.zeros(n, dtype=int)) for c in CLAUSE_C} for f in CLAUSE_FLAGS},
+        values={c: np.zeros(n) for c in VALUES_C},
     )
     sentence_rows = _sentence_rows(analyses)
     for held in sorted(set(scenario)):
@@ -288,6 +330,8 @@ def cross_validate(x: np.ndarray, items: list[ReplyItem], analyses: list[Analysi
                 best_p, best_i = _most_suspect(fit_clause(train_rows, labels, c, marked), test_rows)
                 cv.clause[flag][c][0][te] = best_p
                 cv.clause[flag][c][1][te] = best_i
+        for c in VALUES_C:
+            cv.values[c][te] = _most_suspect(fit_values(train_rows, kept, c), test_rows)[0]
         print(f"  fold {held}: {int(te.sum())} items", flush=True)
     return cv
 
@@ -307,10 +351,16 @@ class _HeldOutModel:
         skills: dict[Skill, SkillChoice],
         flags: dict[Flag, FlagChoice],
         clauses: dict[Flag, ClauseChoice] | None = None,
+        values: ValuesChoice | None = None,
     ) -> None:
         self.cv, self.index, self.skill_choices, self.flag_choices = cv, index, skills, flags
         self.flags = {f: _FlagEntry(choice.anchored) for f, choice in flags.items()}
         self.clauses = clauses or {}
+        self.values = (
+            None
+            if values is None
+            else _HeldOutValues(float(cv.values[values.c][index]), values.low, values.cap, values.high)
+        )
 
     def clause_flag(self, flag: Flag, sentences: np.ndarray) -> int | None:
         choice = self.clauses.get(flag)
@@ -366,6 +416,7 @@ def held_out(
     skills: dict[Skill, SkillChoice],
     flags: dict[Flag, FlagChoice],
     clauses: dict[Flag, ClauseChoice] | None = None,
+    values: ValuesChoice | None = None,
 ) -> Figures:
     """Read every item through `conclude` with its held-out predictions (cv None: the rules alone)."""
     pred = {s: np.zeros(len(items), dtype=int) for s in Skill}
@@ -374,7 +425,7 @@ def held_out(
     fn = {f: 0 for f in Flag}
     fooled = adversarial = evidence_right = evidence_labelled = 0
     for i, (item, a) in enumerate(zip(items, analyses, strict=True)):
-        model = None if cv is None else cast(ReaderModel, _HeldOutModel(cv, i, skills, flags, clauses))
+        model = None if cv is None else cast(ReaderModel, _HeldOutModel(cv, i, skills, flags, clauses, values))
         signals = conclude(replace(a, out=a.out.model_copy(deep=True)), item.context(), model)
         levels = {s: signals.skills.get(s, 1) for s in Skill}
         for s in Skill:
@@ -451,12 +502,13 @@ class Anchors:
         skills: dict[Skill, SkillChoice],
         flags: dict[Flag, FlagChoice],
         clauses: dict[Flag, ClauseChoice] | None = None,
+        values: ValuesChoice | None = None,
     ) -> tuple[dict[Skill, int], dict[Flag, int]]:
         """Per skill, how many anchors the choices move out of bounds; per flag, how many it wrongly fires on."""
         moved = dict.fromkeys(Skill, 0)
         fired = dict.fromkeys(Flag, 0)
         for i, a in enumerate(self.analyses):
-            model = cast(ReaderModel, _HeldOutModel(fitted, i, skills, flags, clauses))
+            model = cast(ReaderModel, _HeldOutModel(fitted, i, skills, flags, clauses, values))
             signals = conclude(replace(a, out=a.out.model_copy(deep=True)), self.contexts[i], model)
             for skill, want in self.wanted[i].items():
                 bound = max(self.tolerance[i], self.rule_errors[i][skill])
@@ -483,6 +535,7 @@ def fit_all(
         labels = [flag in i.flags for i in items]
         marked = clause_evidence(flag, items, analyses)
         fitted.clause[flag] = {c: _most_suspect(fit_clause(rows, labels, c, marked), new_rows) for c in CLAUSE_C}
+    fitted.values = {c: _most_suspect(fit_values(rows, items, c), new_rows)[0] for c in VALUES_C}
     for skill in Skill:
         y = np.array([i.skills[skill] for i in items])
         for c in C_GRID:
@@ -594,6 +647,36 @@ def choose_clauses(
     return {f: choice for f, (_, choice) in best.items() if choice is not None}
 
 
+def choose_values(
+    cv: CrossValidated,
+    items: list[ReplyItem],
+    analyses: list[Analysis],
+    anchors: Anchors,
+    fitted: CrossValidated,
+    chosen: tuple[dict[Skill, SkillChoice], dict[Flag, FlagChoice], dict[Flag, ClauseChoice]],
+) -> ValuesChoice | None:
+    """The values-sentence reading with the best held-out values score, if it beats the reader without
+    it by more than NEAR_BEST, moving no anchor out of bounds; near-ties go to the gentlest choice."""
+    skills, flags, clauses = chosen
+    base = held_out(cv, items, analyses, skills, flags, clauses).skill_score(Skill.VALUES)
+    scored: list[tuple[float, ValuesChoice]] = []
+    for c in VALUES_C:
+        for low in VALUES_LOWS:
+            for cap in VALUES_CAPS if low else (5,):
+                for high in VALUES_HIGHS:
+                    choice = ValuesChoice(c, low, cap, high)
+                    score = held_out(cv, items, analyses, skills, flags, clauses, choice).skill_score(Skill.VALUES)
+                    moved, _fired = anchors.excess(fitted, skills, flags, clauses, choice)
+                    print(f"  values C {c} low {low} cap {cap} high {high}: {score:.3f} (without {base:.3f})")
+                    if not moved[Skill.VALUES]:
+                        scored.append((score, choice))
+    top = max((score for score, _ in scored), default=base)
+    if top <= base + NEAR_BEST:
+        return None
+    near = [choice for score, choice in scored if score >= top - NEAR_BEST]
+    return min(near, key=lambda v: (v.low, -v.high, -v.cap, v.c))
+
+
 def report(title: str, figures: Figures, items: list[ReplyItem]) -> dict[str, object]:
     """Print and return the held-out figures."""
     rho = {s.value: round(figures.spearman(s), 3) for s in Skill}
@@ -632,14 +715,16 @@ def main() -> int:
     fitted = fit_all(x_raw, items, analyses, anchors.x, anchors.analyses)
     skills, flags = choose(cv, items, analyses, anchors, fitted)
     clauses = choose_clauses(cv, items, analyses, anchors, fitted, skills, flags)
+    values = choose_values(cv, items, analyses, anchors, fitted, (skills, flags, clauses))
     rules = report("rules alone, held out", held_out(None, items, analyses, skills, {}), items)
-    chosen = report("chosen reader, held out", held_out(cv, items, analyses, skills, flags, clauses), items)
+    chosen = report("chosen reader, held out", held_out(cv, items, analyses, skills, flags, clauses, values), items)
     for s, choice in skills.items():
         print(f"  {s.value:15s} {choice}")
     for f, choice_f in flags.items():
         print(f"  flag {f.value:13s} {choice_f}")
     for f, choice_c in clauses.items():
         print(f"  clause {f.value:11s} {choice_c}")
+    print(f"  values sentences {values}")
 
     dirs = directions(x_raw, items)
     px = project(x_raw, dirs)
@@ -680,6 +765,16 @@ def main() -> int:
             "classes": [0, 1],
             "threshold": choice_c.threshold,
         }
+    if values is not None:
+        values_model = fit_values(sentence_rows, items, values.c)
+        out["clauses"]["values"] = {  # type: ignore[index]
+            "coef": np.round(values_model.coef_, 6).tolist(),
+            "intercept": np.round(values_model.intercept_, 6).tolist(),
+            "classes": [0, 1],
+            "low": values.low,
+            "cap": values.cap,
+            "high": values.high,
+        }
     out["training"] = {
         "items": len(items),
         "scenarios": sorted({i.scenario.id for i in items}),
@@ -687,6 +782,7 @@ def main() -> int:
         "skills": {s.value: vars(c) for s, c in skills.items()},
         "flags": {f.value: vars(c) for f, c in flags.items()},
         "clauses": {f.value: vars(c) for f, c in clauses.items()},
+        "values_sentences": None if values is None else vars(values),
     }
     parse_model(out)  # the file must load
     args.out.write_text(json.dumps(out, separators=(",", ":")), encoding="utf-8")

@@ -149,6 +149,7 @@ class _SuspectsEverySentence:
         self.real = real
         self.flags = real.flags
         self.clauses = {Flag.ACCUSATION: None}
+        self.values = real.values
 
     def clause_flag(self, flag: Flag, sentences: np.ndarray) -> int | None:
         return 0 if len(sentences) else None
