@@ -93,7 +93,8 @@ def check_sessions(path: Path, errors: list[str]) -> int:
 
 
 def check_evidence(path: Path, errors: list[str]) -> int:
-    """Every labelled sentence names a reply of the scenario, one of its flags, and is copied exactly from it."""
+    """Every labelled sentence names a reply of the scenario, one of its flags (or values, for a reply at
+    values 3+), and is copied exactly from it."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     if data.get("scenario") != path.stem:
         errors.append(f"{path}: scenario must equal the file name")
@@ -109,7 +110,10 @@ def check_evidence(path: Path, errors: list[str]) -> int:
             errors.append(f"{path.name}:{item_id}: no such reply")
             continue
         for flag, sentences in (flags or {}).items():
-            if flag not in item.get("flags", []):
+            if flag == "values":
+                if item.get("skills", {}).get("values", 1) < 3:
+                    errors.append(f"{path.name}:{item_id}: values sentences need a reply at values 3 or more")
+            elif flag not in item.get("flags", []):
                 errors.append(f"{path.name}:{item_id}: {flag!r} is not one of the reply's flags")
             if not isinstance(sentences, list) or not sentences:
                 errors.append(f"{path.name}:{item_id}: {flag} must list one or more sentences")

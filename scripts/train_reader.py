@@ -60,8 +60,9 @@ CLAUSE_THRESHOLDS = (0.95, 0.9, 0.85, 0.8)  # strictest first: ties keep the str
 # optimism above the issue's .70 precision target.
 MIN_CLAUSE_PRECISION = 0.80
 # Values read sentence by sentence: a model of "this sentence looks past today's problem", trained on
-# replies labelled 3+ (some sentence does) against replies labelled 1 (none does); 2s, stock lines
-# about valuing them, are left out. Below `low` the level is capped, above `high` lifted to 3.
+# the sentences the corpus marks in replies labelled 3+ (`values` in corpus/evidence/) against replies
+# labelled 1 (none does); 2s, stock lines about valuing them, are left out. Below `low` the level is
+# capped, above `high` lifted to 3.
 VALUES_C = (0.3, 1.0)
 VALUES_LOWS = (0.0, 0.2, 0.3, 0.4, 0.5)  # 0: never capped
 VALUES_CAPS = (2, 1)
@@ -271,11 +272,15 @@ def clause_evidence(flag: Flag, items: list[ReplyItem], analyses: list[Analysis]
     return marked
 
 
-def fit_values(rows: list[np.ndarray], items: list[ReplyItem], c: float) -> LogisticRegression:
-    """The values-sentence model: replies labelled 3+ hold such a sentence, replies labelled 1 none
-    (multiple-instance, as `fit_clause`); stock lines (2) are left out."""
+def fit_values(
+    rows: list[np.ndarray], items: list[ReplyItem], analyses: list[Analysis], c: float
+) -> LogisticRegression:
+    """The values-sentence model: in replies labelled 3+ the sentences the corpus marks as carrying
+    values (multiple-instance where unmarked, as `fit_clause`), against every sentence of replies
+    labelled 1; stock lines (2) are left out."""
     kept = [k for k, item in enumerate(items) if item.skills[Skill.VALUES] != 2]
-    return fit_clause([rows[k] for k in kept], [items[k].skills[Skill.VALUES] >= 3 for k in kept], c)
+    marked = [items[k].values_sentences(analyses[k].turn.sentences) or None for k in kept]
+    return fit_clause([rows[k] for k in kept], [items[k].skills[Skill.VALUES] >= 3 for k in kept], c, marked)
 
 
 def _most_suspect(model: LogisticRegression, rows: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -331,7 +336,7 @@ def cross_validate(x: np.ndarray, items: list[ReplyItem], analyses: list[Analysi
                 cv.clause[flag][c][0][te] = best_p
                 cv.clause[flag][c][1][te] = best_i
         for c in VALUES_C:
-            cv.values[c][te] = _most_suspect(fit_values(train_rows, kept, c), test_rows)[0]
+            cv.values[c][te] = _most_suspect(fit_values(train_rows, kept, kept_analyses, c), test_rows)[0]
         print(f"  fold {held}: {int(te.sum())} items", flush=True)
     return cv
 
@@ -535,7 +540,7 @@ def fit_all(
         labels = [flag in i.flags for i in items]
         marked = clause_evidence(flag, items, analyses)
         fitted.clause[flag] = {c: _most_suspect(fit_clause(rows, labels, c, marked), new_rows) for c in CLAUSE_C}
-    fitted.values = {c: _most_suspect(fit_values(rows, items, c), new_rows)[0] for c in VALUES_C}
+    fitted.values = {c: _most_suspect(fit_values(rows, items, analyses, c), new_rows)[0] for c in VALUES_C}
     for skill in Skill:
         y = np.array([i.skills[skill] for i in items])
         for c in C_GRID:
@@ -766,7 +771,7 @@ def main() -> int:
             "threshold": choice_c.threshold,
         }
     if values is not None:
-        values_model = fit_values(sentence_rows, items, values.c)
+        values_model = fit_values(sentence_rows, items, analyses, values.c)
         out["clauses"]["values"] = {  # type: ignore[index]
             "coef": np.round(values_model.coef_, 6).tolist(),
             "intercept": np.round(values_model.intercept_, 6).tolist(),

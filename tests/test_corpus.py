@@ -82,3 +82,17 @@ def test_evidence_labels_name_flags_of_their_reply_and_match_a_sentence_the_read
             assert all(item.shows_evidence(flag, sentences(item.reply)[i]) for i in found)
     item = labelled[0]
     assert item.evidence_sentences(Flag.INJECTION, sentences(item.reply)) is None
+
+
+def test_values_labels_mark_sentences_of_replies_at_values_three_or_more() -> None:
+    from evaluators.text import sentences
+
+    labelled = [i for i in replies(None, PERSONAS) if i.values_evidence]
+    assert len(labelled) >= 300
+    assert {i.scenario.id for i in labelled}.isdisjoint(i.scenario.id for i in replies("test", PERSONAS))
+    for item in labelled:
+        assert item.skills[Skill.VALUES] >= 3, item.id
+        found = item.values_sentences(sentences(item.reply))
+        assert found, item.id
+    unlabelled = next(i for i in replies("train", PERSONAS) if not i.values_evidence)
+    assert unlabelled.values_sentences(sentences(unlabelled.reply)) is None

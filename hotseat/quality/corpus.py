@@ -64,6 +64,8 @@ class ReplyItem:
     flags: frozenset[Flag]
     # per flag, the sentence(s) of the reply that carry it (corpus/evidence/<scenario>.yaml), where labelled
     evidence: Mapping[Flag, tuple[str, ...]] = field(default_factory=dict)
+    # for replies at values 3+, the sentence(s) that connect to long-term values, where labelled
+    values_evidence: tuple[str, ...] = ()
 
     def evidence_sentences(self, flag: Flag, sentences: list[str]) -> set[int] | None:
         """Which of the reader's `sentences` of this reply carry `flag`, by the evidence labels; None when
@@ -73,6 +75,13 @@ class ReplyItem:
         if not labelled:
             return None
         return {i for i, s in enumerate(sentences) if any(_same_sentence(s, e) for e in labelled)}
+
+    def values_sentences(self, sentences: list[str]) -> set[int] | None:
+        """Which of the reader's `sentences` carry the connection to long-term values, by the labels
+        (None when the reply has no values label)."""
+        if not self.values_evidence:
+            return None
+        return {i for i, s in enumerate(sentences) if any(_same_sentence(s, e) for e in self.values_evidence)}
 
     def shows_evidence(self, flag: Flag, shown: str) -> bool | None:
         """Whether the sentence a reading shows as a flag's evidence is one the labels say carries it
@@ -128,8 +137,12 @@ def _same_sentence(a: str, b: str) -> bool:
     return bool(wa and wb) and len(wa & wb) / len(wa | wb) >= 0.6
 
 
-def evidence(scenario_id: str, root: Path = CORPUS_DIR) -> dict[str, dict[Flag, tuple[str, ...]]]:
-    """item id -> flag -> the labelled sentences that carry it, from `evidence/<scenario>.yaml` (empty if none)."""
+VALUES_KEY = "values"  # in an evidence file, beside the flags: the sentences that carry the values skill
+
+
+def evidence(scenario_id: str, root: Path = CORPUS_DIR) -> dict[str, dict[Flag | str, tuple[str, ...]]]:
+    """item id -> flag (or "values") -> the labelled sentences that carry it, from `evidence/<scenario>.yaml`
+    (empty if none)."""
     path = root / "evidence" / f"{scenario_id}.yaml"
     if not path.is_file():
         return {}
@@ -137,7 +150,10 @@ def evidence(scenario_id: str, root: Path = CORPUS_DIR) -> dict[str, dict[Flag, 
     if not isinstance(items, dict):
         raise ConfigError(f"{path}: items must map reply ids to flags.", hint="See corpus/README.md for the format.")
     return {
-        str(item_id): {Flag(f): tuple(str(s) for s in sentences) for f, sentences in (flags or {}).items()}
+        str(item_id): {
+            (f if f == VALUES_KEY else Flag(f)): tuple(str(s) for s in sentences)
+            for f, sentences in (flags or {}).items()
+        }
         for item_id, flags in items.items()
     }
 
@@ -181,7 +197,7 @@ def _files(
 
 def replies(split: str | None, personas: PersonaLibrary, root: Path = CORPUS_DIR) -> Iterator[ReplyItem]:
     """Reply items of one split (or all, with None), in file order."""
-    labels: dict[str, dict[str, dict[Flag, tuple[str, ...]]]] = {}
+    labels: dict[str, dict[str, dict[Flag | str, tuple[str, ...]]]] = {}
     for persona, scenario, raw in _files("replies", "items", split, personas, root):
         if scenario.id not in labels:
             labels[scenario.id] = evidence(scenario.id, root)
@@ -194,7 +210,8 @@ def replies(split: str | None, personas: PersonaLibrary, root: Path = CORPUS_DIR
             reply=raw["reply"],
             skills={Skill(k): int(v) for k, v in raw["skills"].items()},
             flags=frozenset(Flag(f) for f in raw.get("flags", [])),
-            evidence=labels[scenario.id].get(raw["id"], {}),
+            evidence={k: v for k, v in labels[scenario.id].get(raw["id"], {}).items() if isinstance(k, Flag)},
+            values_evidence=labels[scenario.id].get(raw["id"], {}).get(VALUES_KEY, ()),
         )
 
 
