@@ -242,9 +242,9 @@ def _levels(a: Analysis, out: TurnSignals, model: ReaderModel | None) -> dict[Sk
     if model.values is not None and a.sentence_x is not None:
         # Values, sentence by sentence; a values cue the rules found is not capped.
         bounded = model.values.bound(levels[Skill.VALUES], model.values.presence(a.sentence_x))
-        if bounded > levels[Skill.VALUES] or (bounded < levels[Skill.VALUES] and Skill.VALUES not in a.found):
-            if bounded < levels[Skill.VALUES]:
-                out.notes[Skill.VALUES.value] = _NOTHING_BEYOND_TODAY
+        if bounded < levels[Skill.VALUES] and Skill.VALUES not in a.found:
+            out.notes[Skill.VALUES.value] = _NOTHING_BEYOND_TODAY
+        if bounded > levels[Skill.VALUES] or Skill.VALUES not in a.found:
             levels[Skill.VALUES] = bounded
     listening = any(f.score >= 4 for s, f in a.found.items() if s in (Skill.PARAPHRASE, Skill.APOLOGY))
     for flag in model.flags if not listening else ():  # the model does not overrule a clear act of listening
