@@ -169,12 +169,35 @@ def find_first(group: str, turn: ParsedTurn) -> tuple[int, str] | None:
     return None
 
 
+# A promise to act, by when: "I'll give you an emergency supply today", "I can reinstate the order now",
+# "I'll ask the branch to pull the history and call you by Friday". Whatever the verb, a first-person
+# act with a time is a fix on offer; listening and feeling verbs are not acts.
+_PROMISE = re.compile(
+    r"\b(i'll|i will|i'm going to|i am going to|we'll|we will|we're going to|i can|we can|let me|i've|we've)"
+    r" (\w+ly |just |also |now |then |personally |go ahead and )?"
+    r"(?!(be|been|see|imagine|understand|hear|say|tell you|feel|appreciate|apologi[sz]e|only|assure|promise|"
+    r"guarantee|relate|try|think|know|ask you|explain|had|got|always|never|not|no|make sure|check|look|read|listen|"
+    r"talk|speak|note|keep (this|that|it) in mind|put (it|this) simply)\b)[a-z]+\b"
+)
+_BY_WHEN = re.compile(
+    r"\b(today|tonight|tomorrow|right now|now|right away|immediately|this (morning|afternoon|evening|week)|"
+    r"by (monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|tonight|noon|\d)|"
+    r"within (the )?(\w+ )?(hour|hours|day|days|minutes)|before (you|the|your|monday|tuesday|wednesday|thursday|"
+    r"friday|saturday|sunday))\b"
+)
+
+
+def _promises_by_when(sentence: str) -> bool:
+    promise = _PROMISE.search(sentence)
+    return promise is not None and _BY_WHEN.search(sentence, promise.end()) is not None and "?" not in sentence
+
+
 def detect_moves(turn: ParsedTurn) -> tuple[int | None, int | None, int | None]:
     """Sentence indexes of the first solution, choice and open question (or None)."""
     lex = cues("moves")
     solution = choice = question = None
     for i, s in enumerate(turn.normalised):
-        if solution is None and i not in turn.flagged_sentences and lex.has("solution", s):
+        if solution is None and i not in turn.flagged_sentences and (lex.has("solution", s) or _promises_by_when(s)):
             solution = i
         if choice is None and lex.has("choice", s):
             choice = i
