@@ -197,7 +197,6 @@ class _Gate:
     """
 
     def __init__(self, patterns: list[str], literals: _Literals) -> None:
-        self.literals = literals
         self.masks: list[tuple[int, int]] = []
         for pattern in patterns:
             needs = sorted(_requirements(pattern), key=_selectivity)[:MASKS_PER_PATTERN]

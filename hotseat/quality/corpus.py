@@ -71,17 +71,12 @@ class ReplyItem:
         """Which of the reader's `sentences` of this reply carry `flag`, by the evidence labels; None when
         the flag has no evidence label. A reader sentence matches a labelled one when either contains the
         other or they share most of their words (the reader may split a sentence differently)."""
-        labelled = self.evidence.get(flag)
-        if not labelled:
-            return None
-        return {i for i, s in enumerate(sentences) if any(_same_sentence(s, e) for e in labelled)}
+        return _labelled_among(self.evidence.get(flag, ()), sentences)
 
     def values_sentences(self, sentences: list[str]) -> set[int] | None:
         """Which of the reader's `sentences` carry the connection to long-term values, by the labels
         (None when the reply has no values label)."""
-        if not self.values_evidence:
-            return None
-        return {i for i, s in enumerate(sentences) if any(_same_sentence(s, e) for e in self.values_evidence)}
+        return _labelled_among(self.values_evidence, sentences)
 
     def shows_evidence(self, flag: Flag, shown: str) -> bool | None:
         """Whether the sentence a reading shows as a flag's evidence is one the labels say carries it
@@ -127,6 +122,14 @@ class SessionItem:
     repeated_turns: tuple[int, ...] = ()
     ignored_questions: tuple[int, ...] = ()
     followed_through: bool = True
+
+
+def _labelled_among(labelled: tuple[str, ...], sentences: list[str]) -> set[int] | None:
+    """Indexes of the reader's `sentences` that match a labelled one (None when nothing is labelled). A
+    reader sentence matches when either contains the other or they share most of their words."""
+    if not labelled:
+        return None
+    return {i for i, s in enumerate(sentences) if any(_same_sentence(s, e) for e in labelled)}
 
 
 def _same_sentence(a: str, b: str) -> bool:
@@ -201,6 +204,7 @@ def replies(split: str | None, personas: PersonaLibrary, root: Path = CORPUS_DIR
     for persona, scenario, raw in _files("replies", "items", split, personas, root):
         if scenario.id not in labels:
             labels[scenario.id] = evidence(scenario.id, root)
+        marked = labels[scenario.id].get(raw["id"], {})
         yield ReplyItem(
             id=raw["id"],
             persona=persona,
@@ -210,8 +214,8 @@ def replies(split: str | None, personas: PersonaLibrary, root: Path = CORPUS_DIR
             reply=raw["reply"],
             skills={Skill(k): int(v) for k, v in raw["skills"].items()},
             flags=frozenset(Flag(f) for f in raw.get("flags", [])),
-            evidence={k: v for k, v in labels[scenario.id].get(raw["id"], {}).items() if isinstance(k, Flag)},
-            values_evidence=labels[scenario.id].get(raw["id"], {}).get(VALUES_KEY, ()),
+            evidence={k: v for k, v in marked.items() if isinstance(k, Flag)},
+            values_evidence=marked.get(VALUES_KEY, ()),
         )
 
 
