@@ -216,8 +216,13 @@ def _selectivity(need: tuple[str, ...]) -> tuple[bool, int, int]:
 
 
 def _alternation(patterns: list[str]) -> re.Pattern[str]:
-    """One regex matching any of `patterns` as whole words (in order: the first that fits wins)."""
-    return re.compile("(?<![a-z0-9])(?:" + "|".join(f"(?:{p})" for p in patterns) + ")(?![a-z0-9])", _FLAGS)
+    """One regex matching any of `patterns` as whole words (in order: the first that fits wins).
+
+    A match must not start or end inside a word; one that ends on a space or a punctuation mark
+    ("I've booked your ") is already at a word's edge, whatever follows it."""
+    return re.compile(
+        "(?<![a-z0-9])(?:" + "|".join(f"(?:{p})" for p in patterns) + ")(?:(?![a-z0-9])|(?<![a-z0-9]))", _FLAGS
+    )
 
 
 def _requirements(pattern: str) -> tuple[tuple[str, ...], ...]:

@@ -16,7 +16,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _full(patterns: list[str]) -> re.Pattern[str]:
-    return re.compile("(?<![a-z0-9])(?:" + "|".join(f"(?:{p})" for p in patterns) + ")(?![a-z0-9])", _FLAGS)
+    return re.compile(
+        "(?<![a-z0-9])(?:" + "|".join(f"(?:{p})" for p in patterns) + ")(?:(?![a-z0-9])|(?<![a-z0-9]))", _FLAGS
+    )
 
 
 @pytest.fixture(scope="module")
@@ -62,3 +64,14 @@ def test_upper_case_and_non_ascii_text_match_as_the_full_alternation_does() -> N
         assert found  # each of them is a doubting question
     assert flags.spans("policy_hiding", "per our policy, no") == flags.spans("policy_hiding", "PER OUR POLICY, no")
     assert flags.spans("policy_hiding", "per our policy, no")
+
+
+def test_a_phrase_that_ends_on_a_space_matches_before_the_next_word() -> None:
+    """'(a |an |the |your )' closes a phrase at a word's edge: 'I can open a dispute' is a fix on offer
+    (the end guard once demanded no letter after the space, so such phrases never matched)."""
+    moves = cues("moves")
+    assert moves.has("solution", "i can open a dispute on the charge today.")
+    assert moves.has("solution", "i've booked your car in for monday.")
+    assert moves.has("solution", "i'll raise a ticket with our engineering team.")
+    assert not moves.has("solution", "i can openly say it was our mistake.")  # still whole words only
+    assert cues("flags").has("accusation", "next time, just check the date.")
