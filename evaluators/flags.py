@@ -12,6 +12,8 @@ _REPORTED = re.compile(
     r"\b(we|our \w+|i|they|he|she|someone|the agent|your agent|nobody|no one)\s+(\w+\s+)?"
     r"(asked|told|said|suggested|implied|demanded|wanted|made you|accused|treated|questioned|doubted|asking|telling)\b"
 )
+# What was said to them or how they were treated, retold: the doubt that follows is reported, not meant.
+_TOLD = re.compile(r"\byou were (told|asked|made to feel|treated)\b|\b(as if|as though|like) you (were|had|'d)\b")
 # Offering them something, or waiving proof, is not asking them to prove their word.
 _GIVING = re.compile(
     r"\b(i'll|i will|we'll|we will|i've|we've|i have|we have|let me|i can|we can|i'm|we're|i am|we are)"
@@ -148,10 +150,12 @@ def accusations(turn: ParsedTurn) -> dict[int, str]:
     lex = cues("flags")
     apology = cues("apology")
     found: dict[int, str] = {}
-    for i, s in enumerate(turn.normalised):
+    for i, s in enumerate(turn.unquoted):  # words quoted back to them are what they were told, not said to them
         if _REPORTED.search(s) and (apology.has("apology", s) or apology.has("ownership", s) or "wrong" in s):
             continue  # "I'm sorry we asked if your kids took it": owning the doubt, not doubting
         phrase = lex.first("accusation", s) or lex.first("sarcasm", s) or proof_request(s)
+        if phrase is not None and (told := _TOLD.search(s)) and told.start() < s.find(phrase):
+            continue  # "...and you were told customers always say that": what was said to them, retold
         if phrase is None and (doubt := lex.first("record_doubt", s)) and not reflective_form(s):
             phrase = doubt
         if phrase is not None:
@@ -187,8 +191,17 @@ _BY_WHEN = re.compile(
 )
 
 
+# ... or under way as they speak: "I'm turning the heat floor on today", "we're paying the plumber's bill this week".
+_UNDER_WAY = re.compile(
+    r"\b(i'm|i am|we're|we are) (\w+ly |now |also |personally |already )?"
+    r"(?!(feeling|hearing|listening|thinking|trying|hoping|waiting|asking|wondering|looking|checking|reading|"
+    r"going|getting (back|in touch)|having|seeing|saying|telling|talking|speaking|writing to say|sorry|afraid|"
+    r"glad|happy|sure|not|also not)\b)[a-z]+ing\b"
+)
+
+
 def _promises_by_when(sentence: str) -> bool:
-    promise = _PROMISE.search(sentence)
+    promise = _PROMISE.search(sentence) or _UNDER_WAY.search(sentence)
     return promise is not None and _BY_WHEN.search(sentence, promise.end()) is not None and "?" not in sentence
 
 

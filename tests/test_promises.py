@@ -22,6 +22,8 @@ CUSTOMER = (
         "I can reinstate your order now.",
         "We'll cover the audiologist's fitting fee this week.",
         "I'll ask the depot to pull the delivery photo and call you by Wednesday.",
+        "I'm sending a replacement pair by courier today.",
+        "We're covering the audiologist's fitting fee this week.",
     ],
 )
 def test_a_promise_by_when_is_a_fix_and_first_it_jumps_past_them(reply: str) -> None:
@@ -37,6 +39,8 @@ def test_a_promise_by_when_is_a_fix_and_first_it_jumps_past_them(reply: str) -> 
         "I'll be honest with you right now: that should never have happened.",
         "Let me make sure I have this right before anything else today.",
         "Can you tell me what the audiologist said this morning?",
+        "I'm so sorry about this morning.",
+        "I'm looking at your delivery record right now.",
     ],
 )
 def test_listening_with_a_time_in_it_is_not_a_fix(reply: str) -> None:
