@@ -62,6 +62,7 @@ _EVASIVE_PASSIVE = re.compile(
     r"\b(is|are|was|were|has been|have been|will be|it's|that's)( being)? (currently )?(reviewed|looked into|escalated|"
     r"investigated|processed|handled|considered|assessed|actioned|noted|logged|passed on|under review)\b"
 )
+_WORSE_THAN_A_JUMP = {Flag.ACCUSATION, Flag.POLICY_HIDING, Flag.DOUBLESPEAK}
 _ANSWERISH = re.compile(r"^(yes|no|yeah|nope|absolutely|of course|definitely|not at all|honestly|because)\b")
 
 
@@ -97,8 +98,11 @@ def conclude(
     story = [*context.customer_said, *context.facts]
     established = bool(context.trainee_said) and ground(context.trainee_said[-1], story).grounded
     _cap(levels, out, turn, grounding, accused, walls, established=established, validated=Skill.VALIDATION in a.found)
-    if Flag.JUMPS_TO_SOLUTION in out.flags and any(levels[s] >= 3 for s in (*HEARING, Skill.APOLOGY)):
-        # The scorers see the listening the phrase rules missed: then the fix did not come first.
+    if Flag.JUMPS_TO_SOLUTION in out.flags and (
+        any(levels[s] >= 3 for s in (*HEARING, Skill.APOLOGY)) or _WORSE_THAN_A_JUMP & set(out.flags)
+    ):
+        # The scorers see the listening the phrase rules missed: then the fix did not come first. And a
+        # reply that doubts them, hides behind a rule or talks doublespeak has a worse fault to name first.
         out.flags.remove(Flag.JUMPS_TO_SOLUTION)
         out.notes.pop(Flag.JUMPS_TO_SOLUTION.value, None)
         out.evidence.pop(Flag.JUMPS_TO_SOLUTION.value, None)

@@ -55,3 +55,17 @@ def test_a_promise_after_listening_does_not_jump() -> None:
     signals = read_turn(reply, TurnContext(customer_said=(CUSTOMER,)))
     assert signals.offers_solution
     assert Flag.JUMPS_TO_SOLUTION not in signals.flags
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "A new pair is outside what I'm able to approve. I'll courier you a cleaning kit tomorrow.",
+        "Are you absolutely certain they were working before? I'll send a courier for them tomorrow.",
+    ],
+)
+def test_a_worse_fault_is_named_instead_of_the_jump(reply: str) -> None:
+    """A fix that comes with a wall or a doubt: the trainee hears about the wall or the doubt, not the jump."""
+    flags = set(read_turn(reply, TurnContext(customer_said=(CUSTOMER,))).flags)
+    assert flags & {Flag.POLICY_HIDING, Flag.ACCUSATION}, reply
+    assert Flag.JUMPS_TO_SOLUTION not in flags, reply
