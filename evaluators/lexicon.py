@@ -200,7 +200,8 @@ class _Gate:
         self.masks: list[tuple[int, int]] = []
         for pattern in patterns:
             needs = sorted(_requirements(pattern), key=_selectivity)[:MASKS_PER_PATTERN]
-            masks = [sum(literals.bit(lit) for lit in need) for need in needs] + [1, 1]
+            # a set of distinct bits, so the sum is their OR ('utili' thrice must not carry into other bits)
+            masks = [sum({literals.bit(lit) for lit in need}) for need in needs] + [1, 1]
             self.masks.append((masks[0], masks[1]))
         self.singles = [_alternation([pattern]) for pattern in patterns]
 

@@ -75,3 +75,10 @@ def test_a_phrase_that_ends_on_a_space_matches_before_the_next_word() -> None:
     assert moves.has("solution", "i'll raise a ticket with our engineering team.")
     assert not moves.has("solution", "i can openly say it was our mistake.")  # still whole words only
     assert cues("flags").has("accusation", "next time, just check the date.")
+
+
+def test_alternatives_that_share_a_literal_still_open_the_gate() -> None:
+    """'(utili[sz]e|utili[sz]ing|...|expedit\\w*)' needs one of its literals, 'utili' three times over: the
+    gate's mask is the set of their bits (a sum of repeated bits once carried into other literals' bits)."""
+    assert cues("flags").has("doublespeak", "i'll expedite the ticket and mark it high priority.")
+    assert cues("flags").has("doublespeak", "we will utilise the standard process.")
