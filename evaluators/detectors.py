@@ -78,35 +78,47 @@ def detect_empathy(turn: ParsedTurn) -> Finding | None:
             reaction.append(i)
         elif lex.has("generic", s):
             generic.append(i)
+    # The rubric's ladder, as floors the learned scorer cannot go below. A "sorry" alone, even about their
+    # event, is formulaic (2: the labels put most such turns there; the scorer lifts a sincere one); a
+    # sincere reaction ("Oh no, that's awful", "I'd feel the same") is 3, and 4 about what happened to
+    # them; their feeling named is 3, tied to what happened to them 4, and staying with it 5.
     shown = sorted(set(named + warm))
-    if not shown:
-        tied = [i for i in reaction if _tied_to_their_story(turn, i)]
+    if not named:
+        sincere = [i for i in sorted({*warm, *reaction}) if not _only_sorry(turn.normalised[i])]
+        tied = [i for i in sincere if _tied_to_their_story(turn, i)]
         if tied:
             return Finding(4, "You reacted to what happened to them in particular.", turn.sentences[tied[0]])
-        if reaction:
+        if sincere:
             return Finding(
-                3, "A brief reaction to what happened, without naming how they feel.", turn.sentences[reaction[0]]
+                3, "A brief reaction to what happened, without naming how they feel.", turn.sentences[sincere[0]]
+            )
+        if warm or reaction:
+            lead = min([*warm, *reaction])
+            return Finding(
+                2, 'A "sorry", without naming how they feel or what it meant for them.', turn.sentences[lead]
             )
         if generic:
             return Finding(2, 'A general "I understand" without naming how they feel.', turn.sentences[generic[0]])
         return None
     specific = [i for i in shown if _tied_to_their_story(turn, i)]
-    lead = (specific or named or warm)[0]
-    if named and not specific:  # "I'm sorry. That sounds frustrating." could be said to anyone: warmth alone lifts it
-        score = 3 + any(lex.has("intensity", turn.normalised[i]) for i in warm)
-    else:
-        score = 3 + bool(specific) + (len(shown) + len(reaction) >= 2 or bool(warm)) if named else 4
-    score = min(score, 5)
+    lead = (specific or named)[0]
+    # "I'm sorry. That sounds frustrating." could be said to anyone: named, but not about them, stays at 3
+    score = min(5, 3 + bool(specific) + (bool(specific) and (len(shown) + len(reaction) >= 2 or bool(warm))))
     feeling = (lex.first("feeling", turn.normalised[lead]) or "").strip()
     named_part = f" ({feeling})" if feeling else ""
     notes = {
-        3: f"You named how they feel{named_part}.",
-        4: f"You showed you feel for them{named_part}, about what happened to them."
-        if specific
-        else f"You showed you feel for them{named_part}.",
+        3: f"You named how they feel{named_part}, but not about what happened to them.",
+        4: f"You showed you feel for them{named_part}, about what happened to them.",
         5: f"You named how they feel{named_part}, tied it to what happened, and stayed with it.",
     }
     return Finding(score, notes[score], turn.sentences[lead])
+
+
+def _only_sorry(norm: str) -> bool:
+    """Whether a sentence's warmth is all "sorry" ("I'm so sorry about the tablet"), with no other reaction."""
+    lex = cues("empathy")
+    found = [*lex.find("warm", norm), *lex.find("reaction", norm)]
+    return bool(found) and all("sorry" in phrase for phrase in found)
 
 
 def detect_validation(turn: ParsedTurn) -> Finding | None:
@@ -196,6 +208,10 @@ def detect_values(turn: ParsedTurn) -> Finding | None:
         return Finding(2, "A stock line about valuing them, not tied to what they care about.", turn.sentences[lead])
     specific = any(overlaps_customer(turn.sentences[i], turn) for i in kinds.values())
     score = min(5, 2 + len(kinds) + (specific and len(kinds) >= 2))
+    if len(kinds) < 2:
+        # One cue ("your clients", "you've been with us") is a mention, not yet a connection: a floor of 2,
+        # and the values-sentence model and the scorer judge the rest.
+        return Finding(2, "A nod to more than today's problem, not tied to what they care about.", turn.sentences[lead])
     notes = {
         3: "You pointed beyond today's problem to the relationship or their goals.",
         4: "You connected the fix to what they value long-term.",

@@ -44,6 +44,7 @@ _WH = _words("what how why when where which who whose whom")
 _AUX = _words("do does did is are was were can could would will should have has had else often much many")
 _CONDITIONS = _words("if unless whenever once")
 _FIRST_PERSON = _words("i i'm i've i'd me my")
+_THEIR_SELF = _FIRST_PERSON | _words("myself mine")
 _WE = _words("we we're we've we'll we'd our us")
 
 
@@ -161,9 +162,13 @@ def detect_paraphrase(turn: ParsedTurn) -> tuple[Finding | None, bool]:
     best = max(scored, key=lambda r: (strengths[r.index], r.link))
     evidence = turn.sentences[best.index]
     source = turn.customer[best.unit]
-    if fuzz.ratio(normalise(evidence), normalise(source)) >= PARROT_RATIO:
-        return Finding(2, "You repeated their words back verbatim rather than in your own words.", evidence), False
     score = strengths[best.index]
+    if fuzz.ratio(normalise(evidence), normalise(source)) >= PARROT_RATIO:
+        if not _speaker_swapped(normalise(evidence), normalise(source)):
+            return Finding(2, "You repeated their words back verbatim rather than in your own words.", evidence), False
+        # Their words with the speaker swapped ("my refill" -> "your refill"): restated, not yet one's own.
+        note = "You said their point back, speaker swapped; put it in your own words to show you understood it."
+        return Finding(min(score, 3), note, evidence), False
     clear = [r for r in scored if strengths[r.index] >= 3]
     if len(clear) >= 2:
         score += 1
@@ -215,13 +220,22 @@ def _relates(turn: ParsedTurn, index: int) -> bool:
 def _strength(r: _Sentence, turn: ParsedTurn) -> int:
     """How clearly one sentence restates the customer: 0 (not at all) to 4 (framed and on point)."""
     shared = len(content_stems(turn.sentences[r.index]) & content_stems(turn.customer[r.unit]))
-    if r.form == 2:
-        return 4 if r.link >= SIM_LINK else 3 if r.link >= SIM_DISTORTED else 2
+    if r.form == 2:  # framed: on their point (4), near it (3), or only the frame and a word of theirs (2)
+        return 4 if r.link >= SIM_POINT else 3 if r.link >= SIM_LINK else 2
     if r.form == 1 and (r.link >= SIM_POINT or shared >= 2):
         return 4 if _adds_meaning(turn.normalised[r.index]) else 3  # restated, with what it means for them
     if (r.form == 1 and (r.link >= SIM_DISTORTED or shared >= 1)) or (r.form == -1 and shared >= 1):
         return 2  # about them and near what they said, but not clearly restating it
     return 0
+
+
+def _speaker_swapped(said_back: str, source: str) -> bool:
+    """Whether a near-copy of the customer's sentence turns their "I"/"my" into "you"/"your": the rubric's
+    restatement with the pronouns shifted, not the parrot that keeps them."""
+    theirs, body = set(words(source)), set(words(_lead().sub("", said_back)))
+    me_to_you = bool(theirs & _THEIR_SELF) and not body & _THEIR_SELF and bool(body & _SUBJECTS)
+    you_to_us = bool(theirs & _SUBJECTS) and not theirs & _WE and bool(body & _WE)
+    return me_to_you or you_to_us
 
 
 def _adds_meaning(norm: str) -> bool:

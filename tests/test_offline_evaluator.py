@@ -179,7 +179,7 @@ def test_empty_and_oversized_turns_are_skipped_not_fatal() -> None:
             ("customer", PARCEL),
             ("trainee", ""),
             ("trainee", "x" * (MAX_TURN_CHARS + 1)),
-            ("trainee", "I'm so sorry that happened."),
+            ("trainee", "I'm so sorry. Sitting at home all afternoon for a parcel that never came must be maddening."),
         )
     )
     assert [t.index for t in evaluation.turns] == [1, 2, 3]

@@ -118,6 +118,22 @@ def test_a_verbatim_copy_behind_a_frame_is_not_a_paraphrase() -> None:
     assert own_words.skills[Skill.PARAPHRASE] >= 3
 
 
+def test_their_sentence_said_back_with_the_speaker_swapped_is_a_restatement() -> None:
+    """The rubric's 3: their point, accurately, pronouns shifted ("my" -> "your"); what the coach suggests."""
+    swapped = read_in(PARCEL, "So you were home all afternoon, working at the kitchen table. Is that right?")
+    assert swapped.skills[Skill.PARAPHRASE] >= 3
+    kept = read_in(
+        PARCEL, "So what I'm hearing is I was home all afternoon, working at the kitchen table. Is that right?"
+    )
+    assert kept.skills.get(Skill.PARAPHRASE, 1) <= 2
+
+
+def test_a_bare_sorry_is_not_empathy_that_names_their_feeling() -> None:
+    """The rubric's ladder: "sorry about <their event>" is a reaction (at most 3), not their feeling named."""
+    signals = read_in(PARCEL, "I'm really sorry about the tablet. I'll look into the delivery today.")
+    assert signals.skills.get(Skill.EMPATHY, 1) <= 3
+
+
 def test_an_open_question_does_not_raise_anger(tmp_path: Path) -> None:
     engine = make_engine(tmp_path)
     session = engine.start("guilty-until-proven-innocent", "missing-delivery", Difficulty.UPSET)

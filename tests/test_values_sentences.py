@@ -97,8 +97,11 @@ def test_the_reader_caps_values_without_a_values_sentence_unless_the_rules_found
     plain = read(NOTHING_BEYOND_TODAY, context)
     assert plain.skills.get(Skill.VALUES, 1) == 1
     assert plain.skills.get(Skill.APOLOGY, 1) >= 3  # the rest of its merits stand
-    cue = read("Nine years with us matters, and I want to keep earning your trust for the next nine.", context)
-    assert cue.skills.get(Skill.VALUES, 1) >= 3  # the rules found a values cue: not capped
+    line = "Nine years with us matters, and I want to keep earning your trust for the next nine."
+    cue = read(line, context)
+    assert cue.skills.get(Skill.VALUES, 1) >= 2  # the rules found a values cue: their floor stands, not capped
+    monkeypatch.setattr(reading, "load_model", lambda: real)
+    assert read(line, context).skills.get(Skill.VALUES, 1) >= 3  # and the shipped reader reads it as values
 
 
 def test_a_good_reply_with_nothing_beyond_today_is_not_lifted_on_values() -> None:
