@@ -50,6 +50,7 @@ def test_sarcasm_doubt_and_talking_down_are_accusations(reply: str) -> None:
         "He treated you like you were trying it on, after eleven years. I'm sorry.",
         "I'm certain you're owed the $420 back, and I'm refunding it today.",
         "Funny you should ask: I was just about to tell you the refund has gone through.",
+        "That's not the whole story: I'm also refunding the $420 callout fee today.",
     ],
 )
 def test_their_words_retold_or_plain_certainty_are_not_accusations(reply: str) -> None:
@@ -76,6 +77,7 @@ def test_the_buck_passed_to_a_limit_or_another_desk_is_policy_hiding(reply: str)
     [
         "Here's my direct number, so you never have to go through the call centre again.",
         "I'm refunding the $420 today, and I'll tell the billing team why myself.",
+        "I've approved it, and the refund is issued automatically by tomorrow.",
     ],
 )
 def test_a_desk_set_aside_is_not_a_wall(reply: str) -> None:
