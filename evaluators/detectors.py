@@ -206,14 +206,13 @@ def detect_values(turn: ParsedTurn) -> Finding | None:
     corporate = all(cues("flags").has("doublespeak", turn.normalised[i]) for i in set(kinds.values()))
     if corporate:
         return Finding(2, "A stock line about valuing them, not tied to what they care about.", turn.sentences[lead])
-    specific = any(overlaps_customer(turn.sentences[i], turn) for i in kinds.values())
-    score = min(5, 2 + len(kinds) + (specific and len(kinds) >= 2))
     if len(kinds) < 2:
         # One cue ("your clients", "you've been with us") is a mention, not yet a connection: a floor of 2,
         # and the values-sentence model and the scorer judge the rest.
         return Finding(2, "A nod to more than today's problem, not tied to what they care about.", turn.sentences[lead])
+    specific = any(overlaps_customer(turn.sentences[i], turn) for i in kinds.values())
+    score = min(5, 2 + len(kinds) + specific)
     notes = {
-        3: "You pointed beyond today's problem to the relationship or their goals.",
         4: "You connected the fix to what they value long-term.",
         5: "You connected the fix to their own goals and to the relationship going on.",
     }

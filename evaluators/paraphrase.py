@@ -163,8 +163,9 @@ def detect_paraphrase(turn: ParsedTurn) -> tuple[Finding | None, bool]:
     evidence = turn.sentences[best.index]
     source = turn.customer[best.unit]
     score = strengths[best.index]
-    if fuzz.ratio(normalise(evidence), normalise(source)) >= PARROT_RATIO:
-        if not _speaker_swapped(normalise(evidence), normalise(source)):
+    said_back, said = normalise(evidence), normalise(source)
+    if fuzz.ratio(said_back, said) >= PARROT_RATIO:
+        if not _speaker_swapped(said_back, said):
             return Finding(2, "You repeated their words back verbatim rather than in your own words.", evidence), False
         # Their words with the speaker swapped ("my refill" -> "your refill"): restated, not yet one's own.
         note = "You said their point back, speaker swapped; put it in your own words to show you understood it."

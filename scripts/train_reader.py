@@ -442,18 +442,8 @@ def held_out(
             pred[s][i] = levels[s]
         raised = set(signals.flags)
         item.tally(raised, tp, fp, fn, Flag)
-        off = {s.value: (item.skills[s], levels[s]) for s in Skill if abs(item.skills[s] - levels[s]) >= 2}
-        if misses is not None and (off or raised != set(item.flags)):
-            misses.append(
-                {
-                    "id": item.id,
-                    "kind": item.kind,
-                    "reply": item.reply,
-                    "missed": sorted(f.value for f in item.flags - raised),
-                    "wrongly_raised": sorted(f.value for f in raised - item.flags),
-                    "skills_off": off,
-                }
-            )
+        if misses is not None:
+            _note_miss(misses, item, levels, raised)
         for f in raised & item.flags:
             right = item.shows_evidence(f, signals.evidence.get(f.value, ""))
             if right is not None:
@@ -464,6 +454,23 @@ def held_out(
             fooled += item.fools(levels, raised)
     gold = {s: np.array([i.skills[s] for i in items]) for s in Skill}
     return Figures(pred, gold, tp, fp, fn, fooled / max(1, adversarial), evidence_right, evidence_labelled)
+
+
+def _note_miss(misses: list[dict[str, object]], item: ReplyItem, levels: dict[Skill, int], raised: set[Flag]) -> None:
+    """Append `item` to `misses` when its held-out reading misses or wrongly raises a flag, or puts a skill
+    two or more levels off."""
+    off = {s.value: (item.skills[s], levels[s]) for s in Skill if abs(item.skills[s] - levels[s]) >= 2}
+    if off or raised != set(item.flags):
+        misses.append(
+            {
+                "id": item.id,
+                "kind": item.kind,
+                "reply": item.reply,
+                "missed": sorted(f.value for f in item.flags - raised),
+                "wrongly_raised": sorted(f.value for f in raised - item.flags),
+                "skills_off": off,
+            }
+        )
 
 
 @dataclass
