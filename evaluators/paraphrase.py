@@ -222,7 +222,10 @@ def _strength(r: _Sentence, turn: ParsedTurn) -> int:
     """How clearly one sentence restates the customer: 0 (not at all) to 4 (framed and on point)."""
     shared = len(content_stems(turn.sentences[r.index]) & content_stems(turn.customer[r.unit]))
     if r.form == 2:  # framed: on their point (4), near it (3), or only the frame and a word of theirs (2)
-        return 4 if r.link >= SIM_POINT else 3 if r.link >= SIM_LINK else 2
+        # Near their point and saying what it means for them is the reflection that goes past their words
+        # (4); without that meaning, a loose match is a start (3).
+        near_with_meaning = r.link >= SIM_LINK and _adds_meaning(turn.normalised[r.index])
+        return 4 if r.link >= SIM_POINT or near_with_meaning else 3 if r.link >= SIM_LINK else 2
     if r.form == 1 and (r.link >= SIM_POINT or shared >= 2):
         return 4 if _adds_meaning(turn.normalised[r.index]) else 3  # restated, with what it means for them
     if (r.form == 1 and (r.link >= SIM_DISTORTED or shared >= 1)) or (r.form == -1 and shared >= 1):

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from evaluators.clauses import CLAUSE_DIM
+from evaluators.detectors import LONGEST_SENTENCE_WORDS, PLAIN_LIMITS
 from evaluators.features import EMBEDDING_DIM, FEATURE_NAMES, SCALAR_NAMES
 from evaluators.skills import Flag, Skill
 from hotseat.datafiles import packaged_path
@@ -94,7 +95,7 @@ class ReaderModel:
         p = np.exp(logits - logits.max())
         p /= p.sum()
         learned = float(np.dot(p, np.asarray(m.classes, dtype=np.float64)))
-        return combine(learned, rule_level(skill, x), blend=m.blend, slack=m.slack)
+        return min(ceiling(skill, x), combine(learned, rule_level(skill, x), blend=m.blend, slack=m.slack))
 
     def flag_probability(self, flag: Flag, x: np.ndarray) -> float:
         """P(flag) for features `x`."""
@@ -125,6 +126,21 @@ class ReaderModel:
 def rule_level(skill: Skill, x: np.ndarray) -> float:
     """The precise rules' level (1-5) of `skill`, as recorded in features `x`."""
     return max(1.0, 5 * float(x[SCALAR_NAMES.index(f"rule_{skill.value}")]))
+
+
+def ceiling(skill: Skill, x: np.ndarray) -> float:
+    """The highest level the features allow, whatever the blend: plain language at most one level above
+    what its readability earns (dense words or long sentences are not plain, however concrete).
+
+    Plain language is readable *and* concrete; the corpus's replies are short chat, so the learned
+    model sees little of the readable half and must not lift a hard text over this line.
+    """
+    if skill is not Skill.PLAIN_LANGUAGE:
+        return 5.0
+    difficulty = 4 * float(x[SCALAR_NAMES.index("difficulty")])
+    longest = 40 * float(x[SCALAR_NAMES.index("longest_sentence_words")])
+    readable = 1 + sum(difficulty <= limit for limit in PLAIN_LIMITS) - (longest > LONGEST_SENTENCE_WORDS)
+    return float(max(1, min(5, readable + 1)))
 
 
 def combine(learned: float, rule: float, *, blend: float, slack: float) -> float:

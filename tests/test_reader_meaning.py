@@ -251,3 +251,36 @@ def test_the_note_names_both_sides_when_a_turn_calms_and_stings(tmp_path: Path) 
     )
     note = session.turns[-2].note or ""
     assert "; but " in note  # a restatement calmed them, the policy wall stung: the note says both
+
+
+def test_plain_language_stays_within_a_level_of_what_its_readability_earns() -> None:
+    # Readable *and* concrete: the learned scorer may not lift a text whose words and sentences are
+    # dense (a passage of ordinary prose with 35-word sentences and unfamiliar words) past one level
+    # above its readability, while short everyday sentences leave it free.
+    from evaluators import scorer
+    from evaluators.reading import analyse
+
+    model = scorer.load_model()
+    assert model is not None
+    dense = (
+        "The committee's deliberations, protracted by procedural disagreements and the unexpected resignation "
+        "of its chairman, eventually produced a compromise that satisfied neither the municipal engineers nor "
+        "the residents whose properties adjoined the proposed reservoir. Subsequent negotiations, conducted "
+        "largely through intermediaries, yielded modest concessions regarding compensation, although the "
+        "original timetable was abandoned entirely and construction commenced three years later than planned."
+    )
+    plain = "I'm sending a new tablet by express today and taking the flag off your account."
+    context = TurnContext(customer_said=(PARCEL.opening_line,), facts=tuple(PARCEL.story()))
+    x_dense, x_plain = analyse(dense, context).x, analyse(plain, context).x
+    assert x_dense is not None and x_plain is not None
+    assert scorer.ceiling(Skill.PLAIN_LANGUAGE, x_dense) <= 3
+    assert model.skill_level(Skill.PLAIN_LANGUAGE, x_dense) <= scorer.ceiling(Skill.PLAIN_LANGUAGE, x_dense)
+    assert scorer.ceiling(Skill.PLAIN_LANGUAGE, x_plain) == 5
+    assert scorer.ceiling(Skill.EMPATHY, x_dense) == 5  # the ceiling is plain language's alone
+
+
+def test_a_framed_reflection_that_says_what_it_means_for_them_reaches_4() -> None:
+    # A reflection that goes past their words to what it meant for them, near their point, is the
+    # rubric's own-words restatement, not a loose echo.
+    text = "So what you're telling me is the parcel never came, and now it feels like we're calling you a thief."
+    assert read_in(PARCEL, text).skills[Skill.PARAPHRASE] >= 4
