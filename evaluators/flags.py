@@ -133,6 +133,23 @@ def not_doubt(sentence: str) -> bool:
     return asks_for_identifier(sentence) or bool(_WAIVED.search(sentence))
 
 
+_GIVEN_BACK = re.compile(
+    r"\b(refund\w*|reimburs\w*|waiv(e|ed|es|ing)\b|money back|back (to|on|into) your|"
+    r"off your (monthly )?(bill|invoice|statement)|(we|we'll|i'll|i will|we will|i can|we can) (pay|cover)|"
+    r"write (it|that|this|the \w+) off)\b"
+)
+_THEY_PAID = re.compile(r"\byou('ve| have)? (paid|bought|ordered|spent|booked|purchased)\b")
+
+
+def not_selling(sentence: str) -> bool:
+    """Whether a sentence (normalised) is about money without selling: putting it right (a refund, the cost
+    taken off their bill, "we'll pay for it") or retelling what they paid. The learned readings blur money
+    as topic with selling as stance; a word of selling (a voucher, an upgrade, a discount) keeps it selling."""
+    if cues("flags").has("transactional", sentence):
+        return False
+    return bool(_GIVEN_BACK.search(sentence) or _THEY_PAID.search(sentence))
+
+
 def detect_policy_hiding(turn: ParsedTurn) -> tuple[int, str] | None:
     """(sentence index, phrase) of the first policy wall, or None."""
     walls = policy_walls(turn)

@@ -32,6 +32,7 @@ from evaluators.flags import (
     detect_policy_hiding,
     find_first,
     not_doubt,
+    not_selling,
     policy_walls,
 )
 from evaluators.grounding import Grounding, ground, specific_stems
@@ -265,6 +266,8 @@ def _levels(a: Analysis, out: TurnSignals, model: ReaderModel | None) -> dict[Sk
         at = None if flag in out.flags or a.sentence_x is None else model.clause_flag(flag, a.sentence_x)
         if at is not None and flag is Flag.ACCUSATION and not_doubt(a.turn.normalised[at]):
             at = None  # looking the account up, or waiving proof: the topic of doubt, not doubt
+        if at is not None and flag is Flag.TRANSACTIONAL and not_selling(a.turn.normalised[at]):
+            at = None  # a refund, the cost taken off their bill, what they paid: money as topic, not selling
         if at is not None and at not in a.turn.flagged_sentences:  # one sentence, one fault: the rules named it
             out.flags.append(flag)
             out.notes[flag.value] = _LEARNED_FLAG_NOTES[flag]

@@ -86,3 +86,29 @@ def test_a_desk_set_aside_is_not_a_wall(reply: str) -> None:
 
 def test_a_shrug_that_ends_the_conversation_is_doublespeak() -> None:
     assert Flag.DOUBLESPEAK in _read("The $420 is what it is, I'm afraid.")
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "I'm sorry. Let me make sure I've got it: he cracked the pipe, and you paid $420 for the repair on top.",
+        "I've read his notes and the crack came from the fitting he fitted. I can take the $420 off your next "
+        "statement, or send it back to your card today: which would you prefer?",
+        "That repair is ours to pay for. I'll refund the $420 today and write the call-out fee off too.",
+    ],
+)
+def test_money_put_right_or_their_payment_retold_is_not_selling(reply: str) -> None:
+    # A refund, the cost taken off their bill, or what they paid said back is money as the topic, not a
+    # sale: the sentence readings must not call it transactional (the clause model once did).
+    assert Flag.TRANSACTIONAL not in _read(reply)
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "I'll refund the $420, and here's a voucher for 20% off your next service to make up for it.",
+        "Eleven years is great. Our Premium Care plan would cover repairs like this, want me to add it?",
+    ],
+)
+def test_a_sweetener_or_an_upsell_beside_a_refund_is_still_selling(reply: str) -> None:
+    assert Flag.TRANSACTIONAL in _read(reply)
