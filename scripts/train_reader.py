@@ -46,7 +46,7 @@ C_GRID = (0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 BLENDS = (0.3, 0.45, 0.6, 0.75, 0.9, 1.0)  # the model's share of the level; the rest is the rules'
 THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9)
 PINNED_TURNS = ROOT / "tests" / "fixtures" / "labelled_turns.yaml"
-MIN_FLAG_PRECISION = 0.85  # a learned flag may not push a flag's cross-validated precision below this
+MIN_FLAG_PRECISION = 0.75  # a learned flag may not push a flag's cross-validated precision below this
 UNANCHORED_COST = 0.05  # a learned flag without a word of its fault in the turn must earn it clearly
 NEAR_BEST = 0.01  # held-out scores this close to the best are treated as ties, won by the cautious choice
 SLACKS = (0.0, 1.0, 4.0)  # how far below the rules' level the model may go: not at all, one level, freely
@@ -58,7 +58,7 @@ CLAUSE_THRESHOLDS = (0.95, 0.9, 0.85, 0.8)  # strictest first: ties keep the str
 # better than they are on new ones (the old test split: recall .69 -> .53, precision .91 -> .79), and
 # F1 undervalues what the clause models add where the rules have never looked. The floor sits that
 # optimism above the issue's .70 precision target.
-MIN_CLAUSE_PRECISION = 0.80
+MIN_CLAUSE_PRECISION = 0.75
 CLAUSE_PRECISION_SLACK = 0.01  # a clause model may cost this much precision where the reader is below the floor
 # Values read sentence by sentence: a model of "this sentence looks past today's problem", trained on
 # the sentences the corpus marks in replies labelled 3+ (`values` in corpus/evidence/) against replies

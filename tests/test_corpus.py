@@ -54,6 +54,17 @@ def test_every_scenario_declares_trigger_and_need_examples() -> None:
             assert len(scenario.need_examples) >= 5, scenario.id
 
 
+def test_the_persona_files_carry_the_corpus_scenario_examples_unchanged() -> None:
+    # corpus/scenario_examples/ is what scripts/merge_scenario_examples.py writes into the persona files:
+    # the reader is trained on the one and the app matches against the other, so they must agree.
+    for persona in PERSONAS.all():
+        path = CORPUS_DIR / "scenario_examples" / f"{persona.id}.yaml"
+        examples = yaml.safe_load(path.read_text(encoding="utf-8"))["scenarios"]
+        for scenario in persona.scenarios:
+            assert list(scenario.trigger_examples) == examples[scenario.id]["triggers"], scenario.id
+            assert list(scenario.need_examples) == examples[scenario.id]["needs"], scenario.id
+
+
 def test_the_shipped_reader_model_matches_the_code_and_is_small() -> None:
     scorer.reset_cache()
     model = scorer.load_model()
