@@ -1,7 +1,8 @@
 """Merge corpus/scenario_examples/<persona>.yaml into the persona files' scenarios (trigger/need examples).
 
 `python scripts/merge_scenario_examples.py` rewrites each scenario's `trigger_examples` and
-`need_examples` blocks in personas/<persona>.yaml, keeping the rest of the file (and its comments).
+`need_examples` blocks in personas/<persona>.yaml, keeping the rest of the file (and its comments);
+a scenario that already carries its examples is left exactly as it is.
 """
 
 from __future__ import annotations
@@ -21,7 +22,11 @@ def _block(key: str, lines: list[str]) -> str:
 
 def merge(persona_file: Path, examples: dict[str, dict[str, list[str]]]) -> None:
     text = persona_file.read_text(encoding="utf-8")
+    declared = {s["id"]: s for s in yaml.safe_load(text).get("scenarios", [])}
     for scenario_id, ex in examples.items():
+        have = declared.get(scenario_id, {})
+        if have.get("trigger_examples") == ex.get("triggers", []) and have.get("need_examples") == ex.get("needs", []):
+            continue  # already carried: leave the scenario (and where its blocks sit) as it is
         start = text.index(f"  - id: {scenario_id}\n")
         nxt = text.find("\n  - id: ", start + 1)
         end = len(text) if nxt < 0 else nxt
