@@ -65,6 +65,28 @@ def test_the_persona_files_carry_the_corpus_scenario_examples_unchanged() -> Non
             assert list(scenario.need_examples) == examples[scenario.id]["needs"], scenario.id
 
 
+def test_merging_the_examples_touches_only_the_scenarios_whose_examples_changed(tmp_path: Path) -> None:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        from merge_scenario_examples import merge
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    source = ROOT / "personas" / "policy-over-problem.yaml"
+    copy = tmp_path / source.name
+    copy.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    examples = yaml.safe_load((CORPUS_DIR / "scenario_examples" / "policy-over-problem.yaml").read_text("utf-8"))
+    merge(copy, examples["scenarios"])
+    assert copy.read_text(encoding="utf-8") == source.read_text(encoding="utf-8")  # all carried: untouched
+    changed = examples["scenarios"]["bakery-freezer-claim"] | {"needs": ["I'll pay the claim in full today."] * 5}
+    merge(copy, {"bakery-freezer-claim": changed})
+    after = {s["id"]: s for s in yaml.safe_load(copy.read_text(encoding="utf-8"))["scenarios"]}
+    before = {s["id"]: s for s in yaml.safe_load(source.read_text(encoding="utf-8"))["scenarios"]}
+    assert after["bakery-freezer-claim"]["need_examples"] == changed["needs"]
+    assert {k: v for k, v in after.items() if k != "bakery-freezer-claim"} == {
+        k: v for k, v in before.items() if k != "bakery-freezer-claim"
+    }
+
+
 def test_the_shipped_reader_model_matches_the_code_and_is_small() -> None:
     scorer.reset_cache()
     model = scorer.load_model()
