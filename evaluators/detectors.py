@@ -219,6 +219,11 @@ def detect_values(turn: ParsedTurn) -> Finding | None:
     return Finding(score, notes[score], turn.sentences[lead])
 
 
+def readability_level(difficulty: float, longest_sentence_words: float) -> int:
+    """What readability alone earns (0-5): a level per PLAIN_LIMITS passed, one less for an over-long sentence."""
+    return 1 + sum(difficulty <= limit for limit in PLAIN_LIMITS) - (longest_sentence_words > LONGEST_SENTENCE_WORDS)
+
+
 def detect_plain_language(turn: ParsedTurn) -> tuple[Finding | None, list[str], list[str]]:
     """(finding, doublespeak phrases, jargon) - readability, sentence length and word choice."""
     if turn.word_count < 3:
@@ -228,10 +233,9 @@ def detect_plain_language(turn: ParsedTurn) -> tuple[Finding | None, list[str], 
     strong = [p for s in turn.unquoted for p in flags.find("doublespeak_strong", s)]
     jargon = [p for s in turn.unquoted for p in flags.find("jargon", s)]
     r = measure(turn.text)
-    score = 1 + sum(r.difficulty <= limit for limit in PLAIN_LIMITS)
+    score = readability_level(r.difficulty, r.longest_sentence_words)
     reasons = []
     if r.longest_sentence_words > LONGEST_SENTENCE_WORDS:
-        score -= 1
         reasons.append(f"sentences up to {r.longest_sentence_words} words")
     if corporate:
         score -= min(2, len(corporate))

@@ -27,6 +27,8 @@ from evaluators.turn import ParsedTurn
 
 EMBEDDING_DIM = 256
 STOCK_SIMILARITY = 0.78  # a sentence this close to a stock line is stock phrasing...
+DIFFICULTY_SCALE = 4.0  # the "difficulty" feature is readability difficulty / this (capped at 8)
+LONGEST_SCALE = 40.0  # the "longest_sentence_words" feature is the longest sentence's words / this (capped at 80)
 STOCK_MIN_WORDS = 7  # ...when it is long enough to be a formula ("I'm so sorry that happened." is a reaction)
 _FIRST_PERSON = re.compile(r"\b(i|i'm|i've|i'd|me|my|mine|myself)\b")
 _FRAME_LEAD = re.compile(
@@ -194,8 +196,8 @@ def build(
         min(len(turn.sentences), 10) / 10,
         float(len(tokens) <= 2),
         min(read.mean_sentence_words if read else len(tokens), 60) / 30,
-        min(read.longest_sentence_words if read else len(tokens), 80) / 40,
-        min(read.difficulty if read else 1.0, 8) / 4,
+        min(read.longest_sentence_words if read else len(tokens), 80) / LONGEST_SCALE,
+        min(read.difficulty if read else 1.0, 8) / DIFFICULTY_SCALE,
         read.rare_word_share if read else 0.0,
         float(bool(_TIME.search(full))),
         float(bool(_COMMIT.search(full))),

@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from evaluators.clauses import CLAUSE_DIM
-from evaluators.detectors import LONGEST_SENTENCE_WORDS, PLAIN_LIMITS
-from evaluators.features import EMBEDDING_DIM, FEATURE_NAMES, SCALAR_NAMES
+from evaluators.detectors import readability_level
+from evaluators.features import DIFFICULTY_SCALE, EMBEDDING_DIM, FEATURE_NAMES, LONGEST_SCALE, SCALAR_NAMES
 from evaluators.skills import Flag, Skill
 from hotseat.datafiles import packaged_path
 from hotseat.errors import EvaluationError
@@ -95,7 +95,7 @@ class ReaderModel:
         p = np.exp(logits - logits.max())
         p /= p.sum()
         learned = float(np.dot(p, np.asarray(m.classes, dtype=np.float64)))
-        return min(ceiling(skill, x), combine(learned, rule_level(skill, x), blend=m.blend, slack=m.slack))
+        return bounded_level(skill, learned, x, blend=m.blend, slack=m.slack)
 
     def flag_probability(self, flag: Flag, x: np.ndarray) -> float:
         """P(flag) for features `x`."""
@@ -137,10 +137,16 @@ def ceiling(skill: Skill, x: np.ndarray) -> float:
     """
     if skill is not Skill.PLAIN_LANGUAGE:
         return 5.0
-    difficulty = 4 * float(x[SCALAR_NAMES.index("difficulty")])
-    longest = 40 * float(x[SCALAR_NAMES.index("longest_sentence_words")])
-    readable = 1 + sum(difficulty <= limit for limit in PLAIN_LIMITS) - (longest > LONGEST_SENTENCE_WORDS)
-    return float(max(1, min(5, readable + 1)))
+    difficulty = DIFFICULTY_SCALE * float(x[SCALAR_NAMES.index("difficulty")])
+    longest = LONGEST_SCALE * float(x[SCALAR_NAMES.index("longest_sentence_words")])
+    return float(max(1, min(5, readability_level(difficulty, longest) + 1)))
+
+
+def bounded_level(skill: Skill, learned: float, x: np.ndarray, *, blend: float, slack: float) -> float:
+    """A skill's level (1-5, continuous) from the model's expected level and features `x`: the blend with
+    the rules' level (`combine`), under the features' `ceiling`. The shipped model and the trainer's
+    held-out readings both come through here."""
+    return min(ceiling(skill, x), combine(learned, rule_level(skill, x), blend=blend, slack=slack))
 
 
 def combine(learned: float, rule: float, *, blend: float, slack: float) -> float:

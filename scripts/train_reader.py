@@ -36,7 +36,7 @@ from evaluators.flags import detect_injection  # noqa: E402
 from evaluators.language import is_english  # noqa: E402
 from evaluators.reading import Analysis, analyse, conclude  # noqa: E402
 from evaluators.rubric import EXAMPLE_SITUATIONS, load_rubrics  # noqa: E402
-from evaluators.scorer import ReaderModel, ValuesReading, ceiling, combine, parse_model, rule_level  # noqa: E402
+from evaluators.scorer import ReaderModel, ValuesReading, bounded_level, parse_model  # noqa: E402
 from evaluators.signals import TurnContext  # noqa: E402
 from evaluators.skills import Flag, Skill  # noqa: E402
 from hotseat.practice.personas import PersonaLibrary  # noqa: E402
@@ -378,7 +378,7 @@ class _HeldOutModel:
     def skill_level(self, skill: Skill, x: np.ndarray) -> float:
         choice = self.skill_choices[skill]
         learned = float(self.cv.learned[skill][choice.c][self.index])
-        return min(ceiling(skill, x), combine(learned, rule_level(skill, x), blend=choice.blend, slack=choice.slack))
+        return bounded_level(skill, learned, x, blend=choice.blend, slack=choice.slack)
 
     def flag_raised(self, flag: Flag, x: np.ndarray) -> bool:
         choice = self.flag_choices.get(flag)
