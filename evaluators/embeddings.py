@@ -123,6 +123,20 @@ def similarity(a: Sequence[str], b: Sequence[str]) -> np.ndarray:
     return scores
 
 
+def token_ids(text: str) -> list[int]:
+    """The word-piece ids of `text` the sentence embedding averages (cut, unknowns dropped, as model2vec does)."""
+    model = _load()
+    return _ids(model, text[: model.max_length * model.median_token_length])
+
+
+def unit_vectors(ids: Sequence[int]) -> np.ndarray:
+    """Unit-length vectors of word-piece `ids`, shape (len(ids), dim)."""
+    model = _load()
+    rows = np.asarray(model.embedding[list(ids)], dtype=np.float32).reshape(len(ids), model.dim)
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    return rows / np.where(norms == 0, 1.0, norms)
+
+
 def tokenizer() -> Any:
     """The model's word-piece tokenizer (a `tokenizers.Tokenizer`)."""
     return _load().tokenizer

@@ -268,11 +268,23 @@ def _levels(a: Analysis, out: TurnSignals, model: ReaderModel | None) -> dict[Sk
             at = None  # looking the account up, or waiving proof: the topic of doubt, not doubt
         if at is not None and flag is Flag.TRANSACTIONAL and not_selling(a.turn.normalised[at]):
             at = None  # a refund, the cost taken off their bill, what they paid: money as topic, not selling
+        if at is not None and _restates(a, at):
+            at = None  # the rules read this sentence as their point said back (4+): listening, not the fault
         if at is not None and at not in a.turn.flagged_sentences:  # one sentence, one fault: the rules named it
             out.flags.append(flag)
             out.notes[flag.value] = _LEARNED_FLAG_NOTES[flag]
             out.evidence[flag.value] = a.turn.sentences[at]
     return levels
+
+
+def _restates(a: Analysis, at: int) -> bool:
+    """True when sentence `at` is the one the rules read as a restatement of the customer's point at 4+."""
+    finding = a.found.get(Skill.PARAPHRASE)
+    if finding is None or finding.score < 4 or not finding.evidence:
+        return False
+    sentence, evidence = a.turn.sentences[at].strip(), finding.evidence.strip()
+    shorter = min(sentence, evidence, key=len)
+    return sentence == evidence or (len(shorter.split()) >= 5 and (sentence in evidence or evidence in sentence))
 
 
 _SUPPORT = {

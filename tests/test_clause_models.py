@@ -171,3 +171,85 @@ def test_asking_for_an_account_number_or_waiving_proof_is_not_an_accusation(monk
     assert Flag.ACCUSATION not in read("Can you confirm the last four digits of your card?", context).flags
     assert Flag.ACCUSATION not in read("You won't need to send us any bank statements.", context).flags
     assert Flag.ACCUSATION in read("Can you prove you didn't take the money yourself?", context).flags
+
+
+def _windows_by_matrix_product(ids: list[int]) -> np.ndarray:
+    """The side-by-side features computed the slow, obvious way: each run of word pieces through each filter."""
+    from evaluators import embeddings
+
+    vectors = embeddings.unit_vectors(ids)
+    dim, f = clauses.EMBEDDING_DIM, clauses.WINDOW_FILTERS
+    filters = clauses._filters()
+    out = [vectors.max(axis=0)]
+    for width, first in ((2, 0), (3, 2)):
+        block = np.vstack([filters[:, (first + k) * f : (first + k + 1) * f] for k in range(width)])
+        padded = np.vstack([np.zeros((2, dim)), vectors, np.zeros((2, dim))])
+        runs = [padded[s : s + width].reshape(-1) for s in range(len(padded) - width + 1)]
+        out.append(np.maximum(np.vstack(runs) @ block, 0).max(axis=0))
+    return np.concatenate(out)
+
+
+def test_the_side_by_side_features_are_each_run_of_words_through_each_filter() -> None:
+    from evaluators import embeddings
+
+    for sentence in ("Have the kids had a proper look around the flat?", "Rules are rules.", "Sorry."):
+        ids = embeddings.token_ids(sentence)
+        fast = clauses.windows(ids)
+        assert fast.shape == (clauses.WINDOW_DIM,)
+        assert np.allclose(fast, _windows_by_matrix_product(ids), atol=1e-5)
+    assert not clauses.windows([]).any()
+
+
+def test_the_side_by_side_features_see_word_order_that_the_embedding_averages_away() -> None:
+    from evaluators import embeddings
+
+    asked, shuffled = "did your kids take it", "it take kids your did"
+    assert np.allclose(embeddings.encode([asked])[0], embeddings.encode([shuffled])[0], atol=1e-6)
+    a, b = (clauses.windows(embeddings.token_ids(s)) for s in (asked, shuffled))
+    dim = clauses.EMBEDDING_DIM
+    assert np.array_equal(a[:dim], b[:dim])  # the strongest value per dimension ignores order too...
+    assert not np.allclose(a[dim:], b[dim:])  # ...the runs of words do not
+
+
+def test_the_fixed_filters_never_change_under_the_shipped_models() -> None:
+    # Philox's raw stream is stable across NumPy versions; these values pin it (a change would silently
+    # give the shipped clause models other features than they were trained on).
+    filters = clauses._filters()
+    assert filters.shape == (clauses.EMBEDDING_DIM, 5 * clauses.WINDOW_FILTERS)
+    assert filters.dtype == np.float32
+    assert round(float(filters[0, 0]), 6) == 0.037574
+    assert round(float(np.abs(filters.astype(np.float64)).sum()), 2) == 5573.16
+
+
+def test_the_word_piece_table_stays_right_when_it_fills_and_starts_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    from evaluators import embeddings
+
+    monkeypatch.setattr(clauses, "_TABLE_ROWS", 12)
+    monkeypatch.setattr(clauses, "_slots", {})
+    monkeypatch.setattr(clauses, "_table", np.zeros((0, clauses._table.shape[1]), dtype=np.float32))
+    sentences = [
+        "Have the kids had a proper look around the flat?",
+        "The refund goes back to your card by Friday.",
+        "Rules are rules, I'm afraid.",
+    ]
+    for sentence in [*sentences, *sentences]:
+        ids = embeddings.token_ids(sentence)
+        assert np.allclose(clauses.windows(ids), _windows_by_matrix_product(ids), atol=1e-5)
+    assert len(clauses._slots) <= 12
+
+
+def test_a_sentence_the_rules_read_as_their_point_said_back_is_not_made_a_fault_by_a_clause_model() -> None:
+    # The rubric's own paraphrase example: "even though tracking says..." is their view, restated.
+    from evaluators.reading import read_turn
+    from evaluators.skills import Skill
+
+    context = TurnContext(
+        customer_said=("I was home all afternoon and nothing came. Your tracking says it was left at my door at 2:12.",)
+    )
+    reply = (
+        "Just so I understand: you were home all afternoon and nothing arrived, "
+        "even though tracking says it was left at your door?"
+    )
+    signals = read_turn(reply, context)
+    assert signals.skills[Skill.PARAPHRASE] >= 4
+    assert Flag.ACCUSATION not in signals.flags
