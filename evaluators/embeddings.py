@@ -84,7 +84,7 @@ def _encode_one(text: str) -> np.ndarray:
 
 def _embed(model: Any, texts: list[str]) -> np.ndarray:
     """What `model.encode(texts)` returns (float32), with plain-ASCII texts tokenised from the cache."""
-    limit = model.max_length * model.median_token_length  # model2vec's own cut, in characters
+    limit = _cut(model)
     plain = [i for i, t in enumerate(texts) if _PLAIN.fullmatch(t[:limit])]
     out: np.ndarray = np.zeros((len(texts), model.dim), dtype=model.embedding.dtype)
     others = sorted(set(range(len(texts))) - set(plain))
@@ -99,6 +99,11 @@ def _embed(model: Any, texts: list[str]) -> np.ndarray:
         norms = np.linalg.norm(rows, axis=1, keepdims=True) + 1e-32
         out[plain] = (rows / norms).astype(out.dtype)
     return np.asarray(out, dtype=np.float32)
+
+
+def _cut(model: Any) -> int:
+    """model2vec's own cut of a text, in characters."""
+    return int(model.max_length * model.median_token_length)
 
 
 def _ids(model: Any, text: str) -> list[int]:
@@ -126,7 +131,7 @@ def similarity(a: Sequence[str], b: Sequence[str]) -> np.ndarray:
 def token_ids(text: str) -> list[int]:
     """The word-piece ids of `text` the sentence embedding averages (cut, unknowns dropped, as model2vec does)."""
     model = _load()
-    return _ids(model, text[: model.max_length * model.median_token_length])
+    return _ids(model, text[: _cut(model)])
 
 
 def unit_vectors(ids: Sequence[int]) -> np.ndarray:

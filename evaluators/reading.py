@@ -264,12 +264,8 @@ def _levels(a: Analysis, out: TurnSignals, model: ReaderModel | None) -> dict[Sk
     for flag in model.clauses:
         # Sentence by sentence: one doubting or stonewalling sentence is not hidden by warm ones around it.
         at = None if flag in out.flags or a.sentence_x is None else model.clause_flag(flag, a.sentence_x)
-        if at is not None and flag is Flag.ACCUSATION and not_doubt(a.turn.normalised[at]):
-            at = None  # looking the account up, or waiving proof: the topic of doubt, not doubt
-        if at is not None and flag is Flag.TRANSACTIONAL and not_selling(a.turn.normalised[at]):
-            at = None  # a refund, the cost taken off their bill, what they paid: money as topic, not selling
-        if at is not None and _restates(a, at):
-            at = None  # the rules read this sentence as their point said back (4+): listening, not the fault
+        if at is not None and _not_the_fault(flag, a, at):
+            at = None
         if at is not None and at not in a.turn.flagged_sentences:  # one sentence, one fault: the rules named it
             out.flags.append(flag)
             out.notes[flag.value] = _LEARNED_FLAG_NOTES[flag]
@@ -277,14 +273,19 @@ def _levels(a: Analysis, out: TurnSignals, model: ReaderModel | None) -> dict[Sk
     return levels
 
 
-def _restates(a: Analysis, at: int) -> bool:
-    """True when sentence `at` is the one the rules read as a restatement of the customer's point at 4+."""
-    finding = a.found.get(Skill.PARAPHRASE)
-    if finding is None or finding.score < 4 or not finding.evidence:
-        return False
-    sentence, evidence = a.turn.sentences[at].strip(), finding.evidence.strip()
-    shorter = min(sentence, evidence, key=len)
-    return sentence == evidence or (len(shorter.split()) >= 5 and (sentence in evidence or evidence in sentence))
+# The topic of a fault without its stance, which the sentence readings blur: looking the account up or
+# waiving proof is not doubt; a refund, the cost off their bill or what they paid is not selling.
+_TOPIC_NOT_STANCE = {Flag.ACCUSATION: not_doubt, Flag.TRANSACTIONAL: not_selling}
+
+
+def _not_the_fault(flag: Flag, a: Analysis, at: int) -> bool:
+    """True when sentence `at`, which a clause model suspects of `flag`, is not that fault: only its topic,
+    or the sentence the rules read as the customer's point said back at 4+ (listening)."""
+    topic_only = _TOPIC_NOT_STANCE.get(flag)
+    if topic_only is not None and topic_only(a.turn.normalised[at]):
+        return True
+    said_back = a.found.get(Skill.PARAPHRASE)
+    return said_back is not None and said_back.score >= 4 and said_back.evidence == a.turn.sentences[at]
 
 
 _SUPPORT = {
